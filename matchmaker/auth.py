@@ -1,0 +1,52 @@
+"""Sign-in sessions that end on the server: the cookie carries the user's session version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, UserMixin
+
+from models import User
+
+from .db import get_session
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("続けるにはログインしてください。")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+class SignedInUser(UserMixin):
+    """Adapts a User row to flask-login without teaching the model about Flask."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        # Logout and password changes bump session_version, so an old cookie stops matching.
+        return f"{self.user.id}:{self.user.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.user.is_active
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.user, name)
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> SignedInUser | None:
+    user_id, _, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = get_session().get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return SignedInUser(user)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)

@@ -1,0 +1,104 @@
+"""The `matchmaker` command: thin wrappers over the same actions the views call."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import force_locale
+
+from models import Role
+
+from .db import session_scope
+from .errors import DomainError
+
+
+class CommandError(click.ClickException):
+    """One line on stderr and exit code 2, never a traceback."""
+
+    exit_code = 2
+
+
+def domain_errors_as_command_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            with force_locale("en"):
+                details = "; ".join(
+                    f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in error.field_errors.items()
+                )
+                raise CommandError(details or str(error.message)) from None
+
+    return wrapper
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from .migrate import upgrade_database
+
+    upgrade_database(current_app.extensions["sqlalchemy_engine"])
+    click.echo("database is at the latest migration")
+
+
+@click.command("seed")
+@click.option("--reference-only", is_flag=True, help="Only municipalities and fields, no demo data.")
+@with_appcontext
+def seed_command(reference_only: bool) -> None:
+    """Load reference data and demo data. Safe to run again: existing records are kept."""
+    from seed import load_demo, load_reference
+
+    from .actions.accounts import hash_password
+
+    with session_scope(current_app) as session:
+        created = load_reference(session)
+        if not reference_only:
+            created.update(load_demo(session, hash_password=hash_password))
+    summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items())) or "nothing new"
+    click.echo(f"seeded: {summary}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help=", ".join(r.value for r in Role))
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--municipality", help="Code or name (municipal officers).")
+@click.option("--organization", help="Organization name (company members).")
+@click.option("--field", "field_keys", multiple=True, help="Field key a coordinator covers (repeatable).")
+@click.password_option(help="Prompted for when omitted.")
+@with_appcontext
+@domain_errors_as_command_errors
+def create_user_command(email: str, role: str, display_name: str, municipality: str | None,
+                        organization: str | None, field_keys: tuple[str, ...], password: str) -> None:
+    """Create an account (the system acts, so no permission check)."""
+    from .actions.accounts import create_user
+
+    with session_scope(current_app) as session:
+        user = create_user(
+            session, actor=None, email=email, password=password, display_name=display_name, role=role,
+            municipality=municipality, organization=organization, field_keys=field_keys,
+        )
+        click.echo(f"created user {user.id}: {user.email} ({user.role.value})")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, seed_command, create_user_command):
+        app.cli.add_command(command)
+
+
+def _create_app_for_cli() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_version_option=False)
+def main() -> None:
+    """matchmaker: partner matching for OSPF and GovTech Osaka."""

@@ -1,0 +1,95 @@
+"""The two sides of a match: municipal issues (地域課題) and technologies (技術・ソリューション)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .accounts import Organization, User
+from .base import Base, TimestampMixin
+from .enums import BudgetRange, ChallengeStatus, Maturity, PriceBand, str_enum_column
+from .reference import Field, Municipality
+
+challenge_fields = Table(
+    "challenge_fields",
+    Base.metadata,
+    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("fields.id", ondelete="CASCADE"), primary_key=True),
+)
+
+technology_fields = Table(
+    "technology_fields",
+    Base.metadata,
+    Column("technology_id", ForeignKey("technologies.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("fields.id", ondelete="CASCADE"), primary_key=True),
+)
+
+technology_deployments = Table(
+    "technology_deployments",
+    Base.metadata,
+    Column("technology_id", ForeignKey("technologies.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id", ondelete="CASCADE"), primary_key=True),
+    comment="municipalities where the technology is already in service",
+)
+
+
+class Challenge(TimestampMixin, Base):
+    """A local issue posted by a municipality."""
+
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(String(200), default="", comment="target group or area")
+    budget_range: Mapped[BudgetRange] = mapped_column(
+        str_enum_column(BudgetRange), default=BudgetRange.UNDECIDED
+    )
+    desired_start: Mapped[dt.date | None] = mapped_column(Date)
+    available_data: Mapped[str] = mapped_column(Text, default="", comment="data the municipality can provide")
+    status: Mapped[ChallengeStatus] = mapped_column(
+        str_enum_column(ChallengeStatus),
+        default=ChallengeStatus.DRAFT,
+        index=True,
+        comment="only open issues are matched and shown to companies",
+    )
+    version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
+
+    municipality: Mapped[Municipality] = relationship()
+    author: Mapped[User | None] = relationship()
+    fields: Mapped[list[Field]] = relationship(secondary=challenge_fields, order_by=Field.position)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Challenge {self.id} {self.title!r}>"
+
+
+class Technology(TimestampMixin, Base):
+    """A technology or solution registered by a member organization."""
+
+    __tablename__ = "technologies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    maturity: Mapped[Maturity] = mapped_column(str_enum_column(Maturity), default=Maturity.CONCEPT)
+    price_band: Mapped[PriceBand] = mapped_column(str_enum_column(PriceBand), default=PriceBand.ON_REQUEST)
+    is_retired: Mapped[bool] = mapped_column(default=False, comment="retired technologies are no longer matched")
+    version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
+
+    organization: Mapped[Organization] = relationship()
+    fields: Mapped[list[Field]] = relationship(secondary=technology_fields, order_by=Field.position)
+    deployed_in: Mapped[list[Municipality]] = relationship(
+        secondary=technology_deployments, order_by=Municipality.code
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Technology {self.id} {self.title!r}>"

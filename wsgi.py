@@ -1,0 +1,2 @@
+from matchmaker import create_app
+app = create_app()
