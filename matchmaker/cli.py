@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +89,37 @@ def create_user_command(email: str, role: str, display_name: str, municipality: 
         click.echo(f"created user {user.id}: {user.email} ({user.role.value})")
 
 
+@click.command("rank")
+@click.option("--challenges", "challenges_path", required=True, type=click.Path(path_type=Path),
+              help="JSON Lines (or .csv) of challenges.")
+@click.option("--technologies", "technologies_path", required=True, type=click.Path(path_type=Path),
+              help="JSON Lines (or .csv) of technologies.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="Matches per challenge.")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+def rank_command(challenges_path: Path, technologies_path: Path, top: int, output_format: str,
+                 output: Path | None) -> None:
+    """Rank technologies for each challenge from files. Needs no database and no configuration."""
+    from scoring.batch import RecordError, rank, read_challenges, read_technologies, write_csv, write_jsonl
+
+    from models import FIELD_KEYS
+    from seed import municipality_regions
+
+    regions = municipality_regions()
+    try:
+        challenges = read_challenges(challenges_path, known_fields=set(FIELD_KEYS), region_of=regions.get)
+        technologies = read_technologies(technologies_path, known_fields=set(FIELD_KEYS), region_of=regions.get)
+    except RecordError as error:
+        raise CommandError(str(error)) from None
+    writer = write_csv if output_format == "csv" else write_jsonl
+    results = rank(challenges, technologies, top)
+    if output is None:
+        writer(results, click.get_text_stream("stdout"))
+        return
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        writer(results, handle)
+
+
 def init_app(app: Flask) -> None:
     for command in (init_db_command, seed_command, create_user_command):
         app.cli.add_command(command)
@@ -102,3 +134,7 @@ def _create_app_for_cli() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_version_option=False)
 def main() -> None:
     """matchmaker: partner matching for OSPF and GovTech Osaka."""
+
+
+# The batch contract must run without an app, a database or configuration.
+main.add_command(rank_command)

@@ -44,6 +44,14 @@ def _read_toml(pattern: str) -> Iterator[dict[str, Any]]:
             yield tomllib.load(handle)
 
 
+def municipality_regions() -> dict[str, str]:
+    """Region of each municipality, by name and by code (no database needed)."""
+    regions: dict[str, str] = {}
+    for row in _read_csv("municipalities.csv"):
+        regions[row["name"]] = regions[row["code"]] = row["region"]
+    return regions
+
+
 def load_reference(session: Session) -> Counter[str]:
     """The 43 municipalities and 13 fields."""
     created: Counter[str] = Counter()

@@ -1,0 +1,189 @@
+"""The batch contract: rank technologies for challenges from files, no database needed.
+
+Input is JSON Lines (one object per line), or CSV with the same columns when the file name
+ends in .csv. Challenge records: id, title, description, optional field (a key), municipality,
+lang. Technology records: id, title, description, optional fields (a list of keys; in CSV
+separated by ';', ',' or '|'), company, lang, and optionally maturity and deployed_in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .documents import ChallengeDoc, TechnologyDoc
+from .engine import MatchEngine
+from .explain import explain
+
+MATURITIES = ("concept", "piloted", "in_service")
+_LIST_SEPARATOR = re.compile(r"[;,|]")
+
+
+class RecordError(ValueError):
+    """A malformed input file; the message names the file and line."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RecordError(path, None, f"cannot read file ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RecordError(path, line, "not UTF-8 text") from None
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames:
+            raise RecordError(path, 1, "no header row")
+        for record in reader:
+            if None in record:
+                raise RecordError(path, reader.line_num, "more values than header columns")
+            yield reader.line_num, {k.strip(): v for k, v in record.items() if k is not None}
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise RecordError(path, number, f"not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise RecordError(path, number, "each line must be a JSON object")
+        yield number, record
+
+
+def _text(record: Mapping[str, Any], key: str, path: Path, line: int, required: bool = False) -> str:
+    value = record.get(key)
+    if value is None or value == "":
+        if required:
+            raise RecordError(path, line, f'missing "{key}"')
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "id":
+        return str(value)
+    if not isinstance(value, str):
+        raise RecordError(path, line, f'"{key}" must be a string')
+    return value.strip()
+
+
+def _keys(value: Any, key: str, known: set[str] | None, path: Path, line: int) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items = [v.strip() for v in (json.loads(value) if value.startswith("[") else _LIST_SEPARATOR.split(value))]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value]
+    else:
+        raise RecordError(path, line, f'"{key}" must be a key or a list of keys')
+    items = [item for item in items if item]
+    if known is not None:
+        unknown = [item for item in items if item not in known]
+        if unknown:
+            raise RecordError(path, line, f'unknown {key} {", ".join(unknown)} (known: {", ".join(sorted(known))})')
+    return tuple(dict.fromkeys(items))
+
+
+def read_challenges(path: Path, *, known_fields: set[str] | None = None,
+                    region_of: Callable[[str], str | None] = lambda _m: None) -> list[ChallengeDoc]:
+    """Raises RecordError naming the file and line of the first problem."""
+    docs: list[ChallengeDoc] = []
+    seen: set[str] = set()
+    for line, record in _records(path):
+        doc_id = _text(record, "id", path, line, required=True)
+        if doc_id in seen:
+            raise RecordError(path, line, f'duplicate id "{doc_id}"')
+        seen.add(doc_id)
+        title = _text(record, "title", path, line)
+        description = _text(record, "description", path, line)
+        if not title and not description:
+            raise RecordError(path, line, 'needs a "title" or a "description"')
+        municipality = _text(record, "municipality", path, line) or None
+        docs.append(ChallengeDoc(
+            id=doc_id, title=title, description=description,
+            fields=_keys(record.get("field", record.get("fields")), "field", known_fields, path, line),
+            municipality=municipality, region=region_of(municipality) if municipality else None,
+            lang=_text(record, "lang", path, line) or None,
+        ))
+    if not docs:
+        raise RecordError(path, None, "no records")
+    return docs
+
+
+def read_technologies(path: Path, *, known_fields: set[str] | None = None,
+                      region_of: Callable[[str], str | None] = lambda _m: None) -> list[TechnologyDoc]:
+    """Raises RecordError naming the file and line of the first problem."""
+    docs: list[TechnologyDoc] = []
+    seen: set[str] = set()
+    for line, record in _records(path):
+        doc_id = _text(record, "id", path, line, required=True)
+        if doc_id in seen:
+            raise RecordError(path, line, f'duplicate id "{doc_id}"')
+        seen.add(doc_id)
+        title = _text(record, "title", path, line)
+        description = _text(record, "description", path, line)
+        if not title and not description:
+            raise RecordError(path, line, 'needs a "title" or a "description"')
+        maturity = _text(record, "maturity", path, line) or None
+        if maturity is not None and maturity not in MATURITIES:
+            raise RecordError(path, line, f'"maturity" must be one of {", ".join(MATURITIES)}')
+        deployed = _keys(record.get("deployed_in"), "deployed_in", None, path, line)
+        docs.append(TechnologyDoc(
+            id=doc_id, title=title, description=description,
+            fields=_keys(record.get("fields", record.get("field")), "field", known_fields, path, line),
+            company=_text(record, "company", path, line) or None, maturity=maturity, deployed_in=deployed,
+            deployed_regions=tuple(r for r in (region_of(m) for m in deployed) if r),
+            lang=_text(record, "lang", path, line) or None,
+        ))
+    if not docs:
+        raise RecordError(path, None, "no records")
+    return docs
+
+
+def rank(challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc], top: int) -> Iterator[dict[str, Any]]:
+    """One result per challenge, in input order, best match first."""
+    engine = MatchEngine(top_k=top).fit(challenges, technologies)
+    for challenge in challenges:
+        matches = []
+        for match in engine.technologies_for(challenge.id):
+            reasons = explain(engine, challenge.id, match.id).reasons()
+            matches.append({"technology": match.id, "score": round(match.score, 4), "reasons": reasons})
+        yield {"challenge": challenge.id, "matches": matches}
+
+
+def write_jsonl(results: Iterable[dict[str, Any]], out: TextIO) -> None:
+    for result in results:
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+def describe_reason(reason: Mapping[str, Any]) -> str:
+    share = f"{reason['share'] * 100:.0f}%"
+    if reason["kind"] == "term":
+        words = reason["challenge_word"]
+        if reason["technology_word"] != words:
+            words = f"{words}↔{reason['technology_word']}"
+        return f"{words} {share}"
+    if reason["kind"] == "fields":
+        return f"fields {'/'.join(reason['fields'])} {share}"
+    places = "/".join(reason["deployed_in"])
+    return f"{reason['maturity'] or ''}{' in ' + places if places else ''} {share}".strip()
+
+
+def write_csv(results: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """One row per match; a BOM so that Excel reads the UTF-8 correctly."""
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["challenge", "rank", "technology", "score", "reasons"])
+    for result in results:
+        for rank_number, match in enumerate(result["matches"], start=1):
+            reasons = "; ".join(describe_reason(r) for r in match["reasons"])
+            writer.writerow([result["challenge"], rank_number, match["technology"], f"{match['score']:.4f}", reasons])

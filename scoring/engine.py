@@ -1,0 +1,386 @@
+"""MatchEngine: fit on challenges and technologies, rank both ways, update incrementally.
+
+Conventions follow scikit-learn: `__init__` only stores parameters, `fit` returns self, learned
+attributes end in `_`. Vocabulary and IDF stay frozen between fits; `upsert_*` and `remove_*`
+update every affected top-k list in both directions without refitting, and `needs_refit()`
+says when the corpus has drifted enough (grown or changed by `refit_growth`) that a fresh fit
+is worth running as a job (`refit()`, which reuses cached tokens and never re-tokenises).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sparse_dot_topn import sp_matmul_topn
+
+from .documents import ChallengeDoc, TechnologyDoc
+from .features import (
+    AuxiliaryLayout,
+    base_vectors,
+    expand,
+    make_char_vectorizer,
+    make_word_vectorizer,
+)
+from .text import TextAnalyzer
+from .topk import TopKTable
+
+CHALLENGE = "challenge"
+TECHNOLOGY = "technology"
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class CachedTokens:
+    """Analysed text of one document, keyed by a digest of the text it came from."""
+
+    digest: str
+    terms: tuple[str, ...]
+    surfaces: dict[str, str]
+
+
+def text_digest(title: str, description: str) -> str:
+    return hashlib.blake2b(f"{title}\x1f{description}".encode(), digest_size=12).hexdigest()
+
+
+class DuplicateDocumentId(ValueError):
+    """Two documents on the same side share an id."""
+
+
+class _Side:
+    """The documents of one side, their vectors, and liveness. Positions only grow until a refit."""
+
+    _DELTA_LIMIT = 2048
+
+    def __init__(self, docs: Sequence[Any], base: sp.csr_matrix, expanded: sp.csr_matrix) -> None:
+        self.docs: list[Any] = list(docs)
+        self.position = {doc.id: i for i, doc in enumerate(self.docs)}
+        self.alive = np.ones(len(self.docs), dtype=bool)
+        self.dead_count = 0
+        self._set_main(base, expanded)
+        self._delta_base: list[sp.csr_matrix] = []
+        self._delta_expanded: list[sp.csr_matrix] = []
+        self._delta_cache: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None
+
+    def _set_main(self, base: sp.csr_matrix, expanded: sp.csr_matrix) -> None:
+        self.base_main = base.tocsr()
+        self.expanded_main = expanded.tocsr()
+        self.expanded_main_t = expanded.T.tocsr()
+        self.main_rows = base.shape[0]
+
+    @property
+    def size(self) -> int:
+        return len(self.docs)
+
+    def append(self, doc: Any, base_row: sp.csr_matrix, expanded_row: sp.csr_matrix) -> int:
+        position = len(self.docs)
+        self.docs.append(doc)
+        self.position[doc.id] = position
+        self.alive = np.append(self.alive, True)
+        self._delta_base.append(base_row)
+        self._delta_expanded.append(expanded_row)
+        self._delta_cache = None
+        if len(self._delta_base) > max(self._DELTA_LIMIT, self.main_rows // 20):
+            self._merge_delta()
+        return position
+
+    def kill(self, position: int) -> None:
+        if self.alive[position]:
+            self.alive[position] = False
+            self.dead_count += 1
+            doc = self.docs[position]
+            if self.position.get(doc.id) == position:
+                del self.position[doc.id]
+
+    def _delta(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        if self._delta_cache is None:
+            base = sp.vstack(self._delta_base, format="csr")
+            expanded = sp.vstack(self._delta_expanded, format="csr")
+            self._delta_cache = (base, expanded, expanded.T.tocsr())
+        return self._delta_cache
+
+    def _merge_delta(self) -> None:
+        base, expanded, _ = self._delta()
+        self._set_main(sp.vstack([self.base_main, base], format="csr"),
+                       sp.vstack([self.expanded_main, expanded], format="csr"))
+        self._delta_base, self._delta_expanded, self._delta_cache = [], [], None
+
+    def base_row(self, position: int) -> sp.csr_matrix:
+        if position < self.main_rows:
+            return self.base_main[position]
+        return self._delta()[0][position - self.main_rows]
+
+    def expanded_row(self, position: int) -> sp.csr_matrix:
+        if position < self.main_rows:
+            return self.expanded_main[position]
+        return self._delta()[1][position - self.main_rows]
+
+    def expanded_rows(self, positions: Sequence[int]) -> sp.csr_matrix:
+        return sp.vstack([self.expanded_row(p) for p in positions], format="csr")
+
+    def expanded_t_parts(self) -> list[tuple[int, sp.csr_matrix]]:
+        """(position offset, transposed expanded matrix) for main and delta, to multiply against."""
+        parts = [(0, self.expanded_main_t)]
+        if self._delta_base:
+            parts.append((self.main_rows, self._delta()[2]))
+        return parts
+
+    def scores_for(self, query: sp.csr_matrix) -> np.ndarray:
+        """Dense scores of one expanded query row against every position; dead positions score 0."""
+        scores = np.zeros(self.size)
+        for offset, matrix_t in self.expanded_t_parts():
+            product = query @ matrix_t
+            scores[offset + product.indices] = product.data
+        scores[~self.alive] = 0.0
+        return scores
+
+
+class MatchEngine:
+    """Ranks technologies for challenges and challenges for technologies.
+
+    Parameters
+    ----------
+    analyzer : TextAnalyzer or None (a default one is built on fit).
+    title_weight : how many times title terms count relative to description terms.
+    char_ngram_weight : share of the cosine given to a character 2-3-gram TF-IDF block (0 = off).
+    top_k : length of the maintained top lists.
+    refit_growth : share of documents added or changed since the fit after which needs_refit().
+    n_threads : threads for the all-pairs product (None = one).
+    """
+
+    def __init__(self, analyzer: TextAnalyzer | None = None, *, title_weight: int = 2,
+                 char_ngram_weight: float = 0.0, top_k: int = 20, refit_growth: float = 0.2,
+                 n_threads: int | None = None) -> None:
+        self.analyzer = analyzer
+        self.title_weight = title_weight
+        self.char_ngram_weight = char_ngram_weight
+        self.top_k = top_k
+        self.refit_growth = refit_growth
+        self.n_threads = n_threads
+
+    # -- fitting ------------------------------------------------------------------------
+    def fit(self, challenges: Iterable[ChallengeDoc], technologies: Iterable[TechnologyDoc]) -> MatchEngine:
+        """Learn vocabulary and IDF from both sides and compute every top-k list.
+
+        Raises DuplicateDocumentId when two documents of one side share an id.
+        """
+        challenges, technologies = list(challenges), list(technologies)
+        for name, docs in ((CHALLENGE, challenges), (TECHNOLOGY, technologies)):
+            seen: set[str] = set()
+            for doc in docs:
+                if doc.id in seen:
+                    raise DuplicateDocumentId(f"duplicate {name} id: {doc.id!r}")
+                seen.add(doc.id)
+        if not hasattr(self, "analyzer_"):
+            self.analyzer_ = self.analyzer or TextAnalyzer()
+        previous_cache = getattr(self, "token_cache_", {})
+        self.token_cache_: dict[tuple[str, str], CachedTokens] = {}
+        for name, docs in ((CHALLENGE, challenges), (TECHNOLOGY, technologies)):
+            for doc in docs:
+                self.token_cache_[(name, doc.id)] = self._tokens(name, doc, previous_cache)
+
+        c_terms = [self.token_cache_[(CHALLENGE, d.id)].terms for d in challenges]
+        t_terms = [self.token_cache_[(TECHNOLOGY, d.id)].terms for d in technologies]
+        self.word_vectorizer_ = make_word_vectorizer(np.float64).fit(c_terms + t_terms or [("",)])
+        self.char_vectorizer_ = None
+        if self.char_ngram_weight > 0:
+            texts = [_plain_text(d) for d in [*challenges, *technologies]] or [""]
+            self.char_vectorizer_ = make_char_vectorizer(np.float64).fit(texts)
+
+        fields = sorted({f for d in [*challenges, *technologies] for f in d.fields})
+        regions = sorted({d.region for d in challenges if d.region} |
+                         {r for d in technologies for r in d.deployed_regions})
+        self.layout_ = AuxiliaryLayout(fields, regions)
+
+        self.challenges_ = _Side(challenges, *self._vectors(CHALLENGE, challenges))
+        self.technologies_ = _Side(technologies, *self._vectors(TECHNOLOGY, technologies))
+        self.fitted_size_ = len(challenges) + len(technologies)
+        self.changes_since_fit_ = 0
+        self._compute_all_top_k()
+        return self
+
+    def refit(self) -> MatchEngine:
+        """Fit again on the live documents, reusing cached tokens."""
+        challenges = [d for i, d in enumerate(self.challenges_.docs) if self.challenges_.alive[i]]
+        technologies = [d for i, d in enumerate(self.technologies_.docs) if self.technologies_.alive[i]]
+        return self.fit(challenges, technologies)
+
+    def needs_refit(self) -> bool:
+        return self.changes_since_fit_ > self.refit_growth * max(self.fitted_size_, 1)
+
+    def _tokens(self, side: str, doc: Any, cache: dict[tuple[str, str], CachedTokens]) -> CachedTokens:
+        digest = text_digest(doc.title, doc.description)
+        cached = cache.get((side, doc.id))
+        if cached is not None and cached.digest == digest:
+            return cached
+        title = self.analyzer_.analyze(doc.title)
+        body = self.analyzer_.analyze(doc.description)
+        surfaces = {**body.surfaces, **title.surfaces}
+        return CachedTokens(digest, title.terms * self.title_weight + body.terms, surfaces)
+
+    def _vectors(self, side: str, docs: Sequence[Any],
+                 tokens: Sequence[CachedTokens] | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        if tokens is None:
+            tokens = [self.token_cache_[(side, d.id)] for d in docs]
+        terms = [t.terms for t in tokens]
+        texts = [_plain_text(d) for d in docs] if self.char_vectorizer_ is not None else None
+        base = base_vectors(self.word_vectorizer_, self.char_vectorizer_, self.char_ngram_weight, terms, texts)
+        blocks_of = self.layout_.challenge_blocks if side == CHALLENGE else self.layout_.technology_blocks
+        expanded = expand(base, [blocks_of(d) for d in docs], self.layout_.block_count)
+        return base, expanded
+
+    def _compute_all_top_k(self) -> None:
+        self.challenge_top_ = TopKTable(self.top_k, self.challenges_.size)
+        self.technology_top_ = TopKTable(self.top_k, self.technologies_.size)
+        if self.challenges_.size and self.technologies_.size:
+            self.challenge_top_.fill_from_sparse(self._top_n(self.challenges_.expanded_main, self.technologies_))
+            self.technology_top_.fill_from_sparse(self._top_n(self.technologies_.expanded_main, self.challenges_))
+
+    def _top_n(self, queries: sp.csr_matrix, against: _Side, extra: int = 0) -> sp.csr_matrix:
+        """Top-k (plus `extra` to survive dead positions) of queries x every position of `against`."""
+        parts = []
+        for offset, matrix_t in against.expanded_t_parts():
+            part = sp_matmul_topn(queries, matrix_t, top_n=self.top_k + extra, threshold=0.0,
+                                  n_threads=self.n_threads)
+            if offset:
+                part = sp.csr_matrix((part.data, part.indices + offset, part.indptr),
+                                     shape=(part.shape[0], against.size))
+            else:
+                part.resize(part.shape[0], against.size)
+            parts.append(part)
+        combined = parts[0] if len(parts) == 1 else sum(parts[1:], parts[0]).tocsr()
+        if against.dead_count:
+            combined = combined.multiply(against.alive[np.newaxis, :].astype(np.float64)).tocsr()
+            combined.eliminate_zeros()
+        return combined
+
+    # -- incremental updates ------------------------------------------------------------
+    def upsert_challenge(self, doc: ChallengeDoc) -> None:
+        """Add or replace one challenge and update every affected top-k list."""
+        self._upsert(CHALLENGE, doc)
+
+    def upsert_technology(self, doc: TechnologyDoc) -> None:
+        """Add or replace one technology and update every affected top-k list."""
+        self._upsert(TECHNOLOGY, doc)
+
+    def remove_challenge(self, doc_id: str) -> None:
+        self._remove(CHALLENGE, doc_id)
+
+    def remove_technology(self, doc_id: str) -> None:
+        self._remove(TECHNOLOGY, doc_id)
+
+    def _sides(self, side: str) -> tuple[_Side, _Side, TopKTable, TopKTable]:
+        if side == CHALLENGE:
+            return self.challenges_, self.technologies_, self.challenge_top_, self.technology_top_
+        return self.technologies_, self.challenges_, self.technology_top_, self.challenge_top_
+
+    def _upsert(self, side: str, doc: Any) -> None:
+        own, other, own_table, other_table = self._sides(side)
+        old_position = own.position.get(doc.id)
+        self.token_cache_[(side, doc.id)] = self._tokens(side, doc, self.token_cache_)
+        base, expanded = self._vectors(side, [doc])
+        position = own.append(doc, base, expanded)
+        own_table.ensure_rows(own.size)
+        scores = other.scores_for(own.expanded_row(position))
+        own_table.set_row_from_dense(position, scores)
+        if old_position is not None:
+            own.kill(old_position)
+            own_table.clear_row(old_position)
+            affected = other_table.rows_holding(old_position)
+        else:
+            affected = np.empty(0, dtype=np.int64)
+        candidates = np.flatnonzero(scores > 0)
+        candidates = candidates[other.alive[candidates]]
+        other_table.offer(candidates, position, scores[candidates])
+        self._recompute_rows(other, own, other_table, affected)
+        self.changes_since_fit_ += 1
+
+    def _remove(self, side: str, doc_id: str) -> None:
+        own, other, own_table, other_table = self._sides(side)
+        position = own.position.get(doc_id)
+        if position is None:
+            return
+        own.kill(position)
+        own_table.clear_row(position)
+        self._recompute_rows(other, own, other_table, other_table.rows_holding(position))
+        self.changes_since_fit_ += 1
+
+    def _recompute_rows(self, rows_side: _Side, against: _Side, table: TopKTable, rows: np.ndarray) -> None:
+        """Rows that lost a candidate are recomputed in full: a lower-ranked one may move up."""
+        rows = rows[rows_side.alive[rows]] if len(rows) else rows
+        if len(rows) == 0:
+            return
+        result = self._top_n(rows_side.expanded_rows(rows), against, extra=against.dead_count)
+        for local, row in enumerate(rows):
+            start, end = result.indptr[local], result.indptr[local + 1]
+            table.set_row(int(row), result.indices[start:end].astype(np.int64), result.data[start:end])
+
+    # -- queries ------------------------------------------------------------------------
+    def technologies_for(self, challenge_id: str, k: int | None = None) -> list[Match]:
+        """The best technologies for a stored challenge. Raises KeyError for an unknown id."""
+        position = self.challenges_.position[challenge_id]
+        return self._ranked(self.challenge_top_, position, self.technologies_, k)
+
+    def challenges_for(self, technology_id: str, k: int | None = None) -> list[Match]:
+        """The best challenges for a stored technology. Raises KeyError for an unknown id."""
+        position = self.technologies_.position[technology_id]
+        return self._ranked(self.technology_top_, position, self.challenges_, k)
+
+    def _ranked(self, table: TopKTable, position: int, other: _Side, k: int | None) -> list[Match]:
+        ranked = table.ranked(position)[: k or self.top_k]
+        return [Match(other.docs[p].id, score) for p, score in ranked]
+
+    def rank_technologies(self, doc: ChallengeDoc, k: int | None = None) -> list[Match]:
+        """Rank stored technologies for a challenge that is not stored (nothing changes)."""
+        return self._query(CHALLENGE, doc, k)
+
+    def rank_challenges(self, doc: TechnologyDoc, k: int | None = None) -> list[Match]:
+        """Rank stored challenges for a technology that is not stored (nothing changes)."""
+        return self._query(TECHNOLOGY, doc, k)
+
+    def _query(self, side: str, doc: Any, k: int | None) -> list[Match]:
+        _, other, _, _ = self._sides(side)
+        _, expanded = self._vectors(side, [doc], [self._tokens(side, doc, self.token_cache_)])
+        scores = other.scores_for(expanded)
+        table = TopKTable(k or self.top_k, 1)
+        table.set_row_from_dense(0, scores)
+        return [Match(other.docs[p].id, s) for p, s in table.ranked(0)]
+
+    def score(self, challenge_id: str, technology_id: str) -> float:
+        """The exact score of one stored pair. Raises KeyError for unknown ids."""
+        c = self.challenges_.expanded_row(self.challenges_.position[challenge_id])
+        t = self.technologies_.expanded_row(self.technologies_.position[technology_id])
+        return float(c.multiply(t).sum())
+
+    # -- access for explanations, pairs and persistence ---------------------------------
+    def challenge(self, doc_id: str) -> ChallengeDoc:
+        return self.challenges_.docs[self.challenges_.position[doc_id]]
+
+    def technology(self, doc_id: str) -> TechnologyDoc:
+        return self.technologies_.docs[self.technologies_.position[doc_id]]
+
+    def live_challenges(self) -> list[ChallengeDoc]:
+        return [d for i, d in enumerate(self.challenges_.docs) if self.challenges_.alive[i]]
+
+    def live_technologies(self) -> list[TechnologyDoc]:
+        return [d for i, d in enumerate(self.technologies_.docs) if self.technologies_.alive[i]]
+
+    def base_vector(self, side: str, doc_id: str) -> sp.csr_matrix:
+        own = self.challenges_ if side == CHALLENGE else self.technologies_
+        return own.base_row(own.position[doc_id])
+
+    def tokens(self, side: str, doc_id: str) -> CachedTokens:
+        return self.token_cache_[(side, doc_id)]
+
+
+def _plain_text(doc: Any) -> str:
+    return f"{doc.title}\n{doc.description}"

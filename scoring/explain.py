@@ -1,0 +1,115 @@
+"""Why a pair scored what it did, in the words each side wrote.
+
+The score decomposes exactly into additive parts (see formula.py):
+
+    score = TEXT_BASE * text  +  FIELD_WEIGHT * field * text  +  EVIDENCE_WEIGHT * evidence * text
+
+and the text part further into one contribution per shared term (c_i * t_i sums to the cosine).
+Every listed share is that part divided by the score, so all shares together sum to 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from . import formula
+from .engine import CHALLENGE, TECHNOLOGY, MatchEngine
+
+
+@dataclass(frozen=True)
+class TermReason:
+    term: str  # the canonical index term, for grouping; not meant for display
+    challenge_word: str  # as the challenge's author wrote it
+    technology_word: str  # as the technology's author wrote it
+    share: float  # share of the whole score
+
+
+@dataclass(frozen=True)
+class Explanation:
+    challenge_id: str
+    technology_id: str
+    score: float
+    text: float
+    field: float
+    evidence: float
+    multiplier: float
+    terms: tuple[TermReason, ...]
+    other_terms_share: float  # shared terms beyond the listed ones, plus character n-grams if enabled
+    shared_fields: tuple[str, ...]
+    field_share: float
+    maturity: str | None
+    deployed_in: tuple[str, ...]
+    deployed_in_same_region: bool
+    evidence_share: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def reasons(self) -> list[dict[str, Any]]:
+        """A compact, ordered list for files and APIs: terms, then fields, then track record."""
+        reasons: list[dict[str, Any]] = [
+            {"kind": "term", "challenge_word": r.challenge_word, "technology_word": r.technology_word,
+             "share": round(r.share, 4)}
+            for r in self.terms
+        ]
+        if self.shared_fields:
+            reasons.append({"kind": "fields", "fields": list(self.shared_fields), "share": round(self.field_share, 4)})
+        if self.maturity or self.deployed_in:
+            reasons.append({
+                "kind": "track_record", "maturity": self.maturity, "deployed_in": list(self.deployed_in),
+                "same_region": self.deployed_in_same_region, "share": round(self.evidence_share, 4),
+            })
+        return reasons
+
+
+def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_terms: int = 5) -> Explanation:
+    """Explain one stored pair. Raises KeyError for unknown ids."""
+    challenge = engine.challenge(challenge_id)
+    technology = engine.technology(technology_id)
+    c = engine.base_vector(CHALLENGE, challenge_id)
+    t = engine.base_vector(TECHNOLOGY, technology_id)
+    product = c.multiply(t).tocsr()
+    text = float(product.sum())
+
+    shared_fields = tuple(f for f in dict.fromkeys(challenge.fields) if f in set(technology.fields))
+    field = len(shared_fields) / len(set(challenge.fields)) if challenge.fields else 0.0
+    same_region = bool(challenge.region) and challenge.region in set(technology.deployed_regions)
+    evidence = formula.evidence(technology.maturity, bool(technology.deployed_in), same_region)
+    multiplier = formula.multiplier(field, evidence)
+    score = text * multiplier
+
+    vocabulary_size = len(engine.word_vectorizer_.vocabulary_)
+    names = _feature_names(engine)
+    order = np.argsort(-product.data, kind="stable")
+    c_surfaces = engine.tokens(CHALLENGE, challenge_id).surfaces
+    t_surfaces = engine.tokens(TECHNOLOGY, technology_id).surfaces
+    terms: list[TermReason] = []
+    listed = 0.0
+    for i in order:
+        column = product.indices[i]
+        if column >= vocabulary_size or len(terms) == max_terms:
+            continue
+        term = names[column]
+        share = formula.TEXT_BASE * product.data[i] / score if score else 0.0
+        listed += share
+        terms.append(TermReason(term, c_surfaces.get(term, term), t_surfaces.get(term, term), share))
+    text_share = formula.TEXT_BASE * text / score if score else 0.0
+    return Explanation(
+        challenge_id=challenge_id, technology_id=technology_id, score=score, text=text, field=field,
+        evidence=evidence, multiplier=multiplier, terms=tuple(terms),
+        other_terms_share=max(text_share - listed, 0.0), shared_fields=shared_fields,
+        field_share=formula.FIELD_WEIGHT * field * text / score if score else 0.0,
+        maturity=technology.maturity, deployed_in=technology.deployed_in, deployed_in_same_region=same_region,
+        evidence_share=formula.EVIDENCE_WEIGHT * evidence * text / score if score else 0.0,
+    )
+
+
+def _feature_names(engine: MatchEngine) -> np.ndarray:
+    cached = getattr(engine, "_feature_names_cache", None)
+    if cached is None or cached[0] is not engine.word_vectorizer_:
+        cached = (engine.word_vectorizer_, engine.word_vectorizer_.get_feature_names_out())
+        engine._feature_names_cache = cached  # type: ignore[attr-defined]
+    return cached[1]

@@ -1,0 +1,107 @@
+"""From cached tokens to the expanded sparse vectors the engine scores with.
+
+Base vectors are L2-normalised TF-IDF rows (optionally joined with a character n-gram
+TF-IDF block). Expanded vectors repeat the base vector in blocks so that a plain dot product
+yields `cosine * multiplier` (see formula.py):
+
+    challenge: [ 1 * c | w_f * c for each of its fields | SAME_REGION_WEIGHT * c for its region ]
+    technology: [ alpha(t) * t | 1 * t for each of its fields | 1 * t for each region it serves ]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from . import formula
+from .documents import ChallengeDoc, TechnologyDoc
+
+
+def identity_analyzer(terms: Sequence[str]) -> Sequence[str]:
+    """Documents reach the vectorizer already analysed (and cached)."""
+    return terms
+
+
+def make_word_vectorizer(dtype: type) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=identity_analyzer, sublinear_tf=True, norm="l2", dtype=dtype)
+
+
+def make_char_vectorizer(dtype: type) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, norm="l2", dtype=dtype)
+
+
+def base_vectors(
+    word_vectorizer: TfidfVectorizer,
+    char_vectorizer: TfidfVectorizer | None,
+    char_weight: float,
+    term_lists: Sequence[Sequence[str]],
+    texts: Sequence[str] | None,
+) -> sp.csr_matrix:
+    words = word_vectorizer.transform(term_lists)
+    if char_vectorizer is None or char_weight <= 0:
+        return words.tocsr()
+    chars = char_vectorizer.transform(texts)
+    combined = sp.hstack([words * np.sqrt(1 - char_weight), chars * np.sqrt(char_weight)], format="csr")
+    # Re-normalise so a document with no word terms still scores by its characters.
+    norms = np.sqrt(np.asarray(combined.multiply(combined).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.diags(1.0 / norms).dot(combined).tocsr()
+
+
+class AuxiliaryLayout:
+    """Where each field and region block sits in the expanded space."""
+
+    def __init__(self, fields: Sequence[str], regions: Sequence[str]) -> None:
+        self.fields = list(fields)
+        self.regions = list(regions)
+        self._field_block = {key: 1 + i for i, key in enumerate(self.fields)}
+        self._region_block = {key: 1 + len(self.fields) + i for i, key in enumerate(self.regions)}
+        self.block_count = 1 + len(self.fields) + len(self.regions)
+
+    def challenge_blocks(self, doc: ChallengeDoc) -> list[tuple[int, float]]:
+        known = [self._field_block[f] for f in dict.fromkeys(doc.fields) if f in self._field_block]
+        blocks = [(0, 1.0)]
+        weight = formula.field_unit_weight(len(set(doc.fields)))
+        blocks += [(block, weight) for block in known]
+        if doc.region in self._region_block:
+            blocks.append((self._region_block[doc.region], formula.SAME_REGION_WEIGHT))
+        return blocks
+
+    def technology_blocks(self, doc: TechnologyDoc) -> list[tuple[int, float]]:
+        alpha = formula.technology_alpha(doc.maturity, bool(doc.deployed_in))
+        blocks = [(0, alpha)]
+        blocks += [(self._field_block[f], 1.0) for f in dict.fromkeys(doc.fields) if f in self._field_block]
+        blocks += [
+            (self._region_block[r], 1.0) for r in dict.fromkeys(doc.deployed_regions) if r in self._region_block
+        ]
+        return blocks
+
+
+def expand(base: sp.csr_matrix, blocks_per_row: Sequence[list[tuple[int, float]]], block_count: int) -> sp.csr_matrix:
+    """Repeat each row's base vector in its blocks, scaled by the block weight."""
+    width = base.shape[1]
+    indptr = base.indptr
+    row_lengths = np.diff(indptr)
+    out_indices: list[np.ndarray] = []
+    out_data: list[np.ndarray] = []
+    out_lengths = np.empty(base.shape[0], dtype=np.int64)
+    for row, blocks in enumerate(blocks_per_row):
+        start, end = indptr[row], indptr[row + 1]
+        columns = base.indices[start:end]
+        values = base.data[start:end]
+        for block, weight in blocks:
+            out_indices.append(columns + block * width)
+            out_data.append(values * weight)
+        out_lengths[row] = row_lengths[row] * len(blocks)
+    new_indptr = np.zeros(base.shape[0] + 1, dtype=np.int64)
+    np.cumsum(out_lengths, out=new_indptr[1:])
+    indices = np.concatenate(out_indices) if out_indices else np.empty(0, dtype=np.int32)
+    data = np.concatenate(out_data) if out_data else np.empty(0, dtype=base.dtype)
+    index_dtype = np.int32 if width * block_count < 2**31 and len(indices) < 2**31 else np.int64
+    return sp.csr_matrix(
+        (data.astype(base.dtype, copy=False), indices.astype(index_dtype, copy=False), new_indptr.astype(index_dtype)),
+        shape=(base.shape[0], width * block_count),
+    )

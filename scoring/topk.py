@@ -1,0 +1,80 @@
+"""Per-row top-k lists kept up to date as candidates arrive, change and leave."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+EMPTY = -1
+
+
+class TopKTable:
+    """Row r holds the k best (candidate position, score) pairs seen for r, unsorted."""
+
+    def __init__(self, k: int, rows: int = 0) -> None:
+        self.k = k
+        self.candidates = np.full((rows, k), EMPTY, dtype=np.int64)
+        self.scores = np.full((rows, k), -np.inf, dtype=np.float64)
+
+    @property
+    def rows(self) -> int:
+        return self.candidates.shape[0]
+
+    def ensure_rows(self, rows: int) -> None:
+        if rows <= self.rows:
+            return
+        extra = rows - self.rows
+        self.candidates = np.vstack([self.candidates, np.full((extra, self.k), EMPTY, dtype=np.int64)])
+        self.scores = np.vstack([self.scores, np.full((extra, self.k), -np.inf, dtype=np.float64)])
+
+    def fill_from_sparse(self, topn: sp.csr_matrix, row_offset: int = 0) -> None:
+        """Load rows from a sparse top-n result (as sp_matmul_topn returns)."""
+        self.ensure_rows(row_offset + topn.shape[0])
+        for local_row in range(topn.shape[0]):
+            start, end = topn.indptr[local_row], topn.indptr[local_row + 1]
+            self.set_row(row_offset + local_row, topn.indices[start:end], topn.data[start:end])
+
+    def set_row(self, row: int, candidates: np.ndarray, scores: np.ndarray) -> None:
+        keep = scores > 0
+        candidates, scores = candidates[keep], scores[keep]
+        if len(scores) > self.k:
+            best = np.argpartition(-scores, self.k - 1)[: self.k]
+            candidates, scores = candidates[best], scores[best]
+        self.candidates[row] = EMPTY
+        self.scores[row] = -np.inf
+        self.candidates[row, : len(candidates)] = candidates
+        self.scores[row, : len(scores)] = scores
+
+    def set_row_from_dense(self, row: int, scores: np.ndarray) -> None:
+        """Keep the k best positive entries of a dense score vector over all candidates."""
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > self.k:
+            positive = positive[np.argpartition(-scores[positive], self.k - 1)[: self.k]]
+        self.set_row(row, positive, scores[positive])
+
+    def offer(self, rows: np.ndarray, candidate: int, scores: np.ndarray) -> None:
+        """Offer one candidate to many rows at once; it replaces each row's worst if better."""
+        positive = scores > 0
+        rows, scores = rows[positive], scores[positive]
+        if len(rows) == 0:
+            return
+        worst = np.argmin(self.scores[rows], axis=1)
+        better = scores > self.scores[rows, worst]
+        rows, worst, scores = rows[better], worst[better], scores[better]
+        self.candidates[rows, worst] = candidate
+        self.scores[rows, worst] = scores
+
+    def rows_holding(self, candidate: int) -> np.ndarray:
+        return np.flatnonzero((self.candidates == candidate).any(axis=1))
+
+    def clear_row(self, row: int) -> None:
+        self.candidates[row] = EMPTY
+        self.scores[row] = -np.inf
+
+    def ranked(self, row: int) -> list[tuple[int, float]]:
+        """Best first; ties broken by candidate position so results are deterministic."""
+        present = self.candidates[row] != EMPTY
+        candidates = self.candidates[row][present]
+        scores = self.scores[row][present]
+        order = np.lexsort((candidates, -scores))
+        return [(int(candidates[i]), float(scores[i])) for i in order]

@@ -1,0 +1,98 @@
+import math
+
+import pytest
+
+from scoring import ChallengeDoc, DuplicateDocumentId, MatchEngine, TechnologyDoc
+from scoring import formula
+from scoring.explain import explain
+
+
+def _ranking(engine: MatchEngine, challenge_ids) -> dict[str, list[tuple[str, float]]]:
+    return {c: [(m.id, round(m.score, 9)) for m in engine.technologies_for(c)] for c in challenge_ids}
+
+
+def _reverse_ranking(engine: MatchEngine, technology_ids) -> dict[str, list[tuple[str, float]]]:
+    return {t: [(m.id, round(m.score, 9)) for m in engine.challenges_for(t)] for t in technology_ids}
+
+
+def test_rankings_are_best_first_and_positive(engine, demo_challenges) -> None:
+    matches = engine.technologies_for(demo_challenges[0].id)
+
+    scores = [m.score for m in matches]
+    assert len(matches) == 10
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+
+
+def test_fitting_twice_gives_identical_results(analyzer, demo_challenges, demo_technologies) -> None:
+    first = MatchEngine(analyzer).fit(demo_challenges, demo_technologies)
+    second = MatchEngine(analyzer).fit(list(reversed(demo_challenges)), demo_technologies)
+
+    ids = [c.id for c in demo_challenges]
+    assert _ranking(first, ids) == _ranking(second, ids)
+
+
+def test_score_is_text_times_multiplier(engine) -> None:
+    explanation = explain(engine, "c003", "t009")
+
+    assert math.isclose(explanation.score, engine.score("c003", "t009"), rel_tol=1e-12)
+    assert math.isclose(explanation.score, explanation.text * explanation.multiplier, rel_tol=1e-12)
+    assert explanation.multiplier == formula.multiplier(explanation.field, explanation.evidence)
+
+
+def test_field_agreement_and_track_record_raise_the_score_of_the_same_text() -> None:
+    text = "高齢者の見守りサービスで安否確認を行う"
+    challenge = ChallengeDoc("c", "高齢者の見守り", text, fields=("elderly",), region="北大阪")
+    bare = TechnologyDoc("bare", "見守り", text)
+    fielded = TechnologyDoc("fielded", "見守り", text, fields=("elderly",))
+    proven = TechnologyDoc("proven", "見守り", text, fields=("elderly",), maturity="in_service",
+                           deployed_in=("豊中市",), deployed_regions=("北大阪",))
+
+    engine = MatchEngine().fit([challenge], [bare, fielded, proven])
+
+    assert [m.id for m in engine.technologies_for("c")] == ["proven", "fielded", "bare"]
+    assert math.isclose(engine.score("c", "proven"), engine.score("c", "bare") / formula.TEXT_BASE)
+
+
+def test_no_shared_words_means_no_match_however_mature() -> None:
+    challenge = ChallengeDoc("c", "ごみ収集の効率化", "収集車のルート", fields=("environment",))
+    unrelated = TechnologyDoc("t", "観光案内", "多言語の観光案内", fields=("environment",), maturity="in_service",
+                              deployed_in=("堺市",))
+
+    engine = MatchEngine().fit([challenge], [unrelated])
+
+    assert engine.technologies_for("c") == []
+
+
+def test_listed_reasons_are_really_shared_and_shares_sum_to_one(engine, demo_challenges, demo_technologies) -> None:
+    challenge_terms = set(engine.tokens("challenge", "c003").terms)
+    technology_terms = set(engine.tokens("technology", "t009").terms)
+
+    explanation = explain(engine, "c003", "t009")
+
+    assert explanation.terms
+    assert all(r.term in challenge_terms and r.term in technology_terms for r in explanation.terms)
+    total = (sum(r.share for r in explanation.terms) + explanation.other_terms_share
+             + explanation.field_share + explanation.evidence_share)
+    assert math.isclose(total, 1.0, rel_tol=1e-9)
+    assert [r.share for r in explanation.terms] == sorted((r.share for r in explanation.terms), reverse=True)
+
+
+def test_reasons_quote_each_sides_own_words(engine) -> None:
+    explanation = explain(engine, "c003", "t009")
+
+    watch = next(r for r in explanation.terms if r.term == "見守り")
+    assert (watch.challenge_word, watch.technology_word) == ("異変", "見守り")
+
+
+def test_duplicate_ids_are_refused() -> None:
+    with pytest.raises(DuplicateDocumentId):
+        MatchEngine().fit([ChallengeDoc("a", "x"), ChallengeDoc("a", "y")], [])
+
+
+def test_unstored_query_ranks_without_changing_anything(engine) -> None:
+    before = _ranking(engine, ["c001", "c002"])
+
+    matches = engine.rank_technologies(ChallengeDoc("new", "認知症の方の行方不明", "GPSで居場所を探したい"))
+
+    assert matches[0].id == "t011"
+    assert _ranking(engine, ["c001", "c002"]) == before

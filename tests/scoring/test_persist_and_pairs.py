@@ -1,0 +1,60 @@
+import json
+
+import pytest
+
+from scoring import TechnologyDoc
+from scoring.pairs import rank_pairs
+from scoring.persist import IncompatibleState, load, save
+
+
+def test_save_and_load_round_trip(engine, tmp_path, demo_challenges) -> None:
+    engine.upsert_technology(TechnologyDoc("extra", "高齢者の見守りサービス", "安否確認を行う", company="X社"))
+    save(engine, tmp_path / "state")
+
+    loaded = load(tmp_path / "state", engine.analyzer_)
+
+    for challenge in demo_challenges:
+        assert loaded.technologies_for(challenge.id) == engine.technologies_for(challenge.id)
+    assert loaded.tokens("technology", "extra") == engine.tokens("technology", "extra")
+
+
+def test_saving_over_an_existing_state_replaces_it(engine, tmp_path) -> None:
+    save(engine, tmp_path / "state")
+    engine.remove_technology("t001")
+    save(engine, tmp_path / "state")
+
+    loaded = load(tmp_path / "state")
+
+    assert all(t.id != "t001" for t in loaded.live_technologies())
+
+
+def test_a_state_of_another_format_is_refused(engine, tmp_path) -> None:
+    save(engine, tmp_path / "state")
+    state = json.loads((tmp_path / "state" / "state.json").read_text())
+    state["format"] = 99
+    (tmp_path / "state" / "state.json").write_text(json.dumps(state))
+
+    with pytest.raises(IncompatibleState):
+        load(tmp_path / "state")
+
+
+def test_pair_scores_combine_the_strongest_challenges_by_noisy_or(engine) -> None:
+    pairs = rank_pairs(engine, municipality="堺市")
+
+    for pair in pairs:
+        expected = 1.0
+        for contribution in pair.contributions:
+            expected *= 1 - contribution.score
+        assert pair.score == pytest.approx(1 - expected)
+        assert len(pair.contributions) <= 3
+        assert pair.municipality == "堺市"
+    assert [p.score for p in pairs] == sorted((p.score for p in pairs), reverse=True)
+
+
+def test_a_company_counts_with_its_best_technology_per_challenge(engine) -> None:
+    pairs = rank_pairs(engine, company="みまもりテック株式会社", municipality="豊中市")
+
+    (pair,) = pairs
+    challenge_ids = [c.challenge_id for c in pair.contributions]
+    assert len(challenge_ids) == len(set(challenge_ids))
+    assert pair.contributions[0] == max(pair.contributions, key=lambda c: c.score)
