@@ -26,7 +26,7 @@ from .features import (
     make_char_vectorizer,
     make_word_vectorizer,
 )
-from .text import TextAnalyzer
+from .text import Analysis, TextAnalyzer
 from .topk import TopKTable
 
 CHALLENGE = "challenge"
@@ -69,7 +69,7 @@ class _Side:
         self._set_main(base, expanded)
         self._delta_base: list[sp.csr_matrix] = []
         self._delta_expanded: list[sp.csr_matrix] = []
-        self._delta_cache: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None
+        self._delta_cache: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
 
     def _set_main(self, base: sp.csr_matrix, expanded: sp.csr_matrix) -> None:
         self.base_main = base.tocsr()
@@ -101,15 +101,14 @@ class _Side:
             if self.position.get(doc.id) == position:
                 del self.position[doc.id]
 
-    def _delta(self) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+    def _delta(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         if self._delta_cache is None:
-            base = sp.vstack(self._delta_base, format="csr")
-            expanded = sp.vstack(self._delta_expanded, format="csr")
-            self._delta_cache = (base, expanded, expanded.T.tocsr())
+            self._delta_cache = (sp.vstack(self._delta_base, format="csr"),
+                                 sp.vstack(self._delta_expanded, format="csr"))
         return self._delta_cache
 
     def _merge_delta(self) -> None:
-        base, expanded, _ = self._delta()
+        base, expanded = self._delta()
         self._set_main(sp.vstack([self.base_main, base], format="csr"),
                        sp.vstack([self.expanded_main, expanded], format="csr"))
         self._delta_base, self._delta_expanded, self._delta_cache = [], [], None
@@ -128,18 +127,21 @@ class _Side:
         return sp.vstack([self.expanded_row(p) for p in positions], format="csr")
 
     def expanded_t_parts(self) -> list[tuple[int, sp.csr_matrix]]:
-        """(position offset, transposed expanded matrix) for main and delta, to multiply against."""
+        """(position offset, transposed expanded matrix) for main and delta, for batch products."""
         parts = [(0, self.expanded_main_t)]
         if self._delta_base:
-            parts.append((self.main_rows, self._delta()[2]))
+            parts.append((self.main_rows, self._delta()[1].T.tocsr()))
         return parts
 
     def scores_for(self, query: sp.csr_matrix) -> np.ndarray:
         """Dense scores of one expanded query row against every position; dead positions score 0."""
         scores = np.zeros(self.size)
-        for offset, matrix_t in self.expanded_t_parts():
-            product = query @ matrix_t
-            scores[offset + product.indices] = product.data
+        # Main: walk only the query terms' posting lists (rows of the transposed matrix).
+        product = query @ self.expanded_main_t
+        scores[product.indices] = product.data
+        if self._delta_base:
+            # The delta is small: a plain row-major product avoids transposing it on every change.
+            scores[self.main_rows:] = (self._delta()[1] @ query.T).toarray().ravel()
         scores[~self.alive] = 0.0
         return scores
 
@@ -154,18 +156,18 @@ class MatchEngine:
     char_ngram_weight : share of the cosine given to a character 2-3-gram TF-IDF block (0 = off).
     top_k : length of the maintained top lists.
     refit_growth : share of documents added or changed since the fit after which needs_refit().
-    n_threads : threads for the all-pairs product (None = one).
+    n_jobs : threads for the all-pairs products and processes for bulk tokenising (None = one).
     """
 
     def __init__(self, analyzer: TextAnalyzer | None = None, *, title_weight: int = 2,
                  char_ngram_weight: float = 0.0, top_k: int = 20, refit_growth: float = 0.2,
-                 n_threads: int | None = None) -> None:
+                 n_jobs: int | None = None) -> None:
         self.analyzer = analyzer
         self.title_weight = title_weight
         self.char_ngram_weight = char_ngram_weight
         self.top_k = top_k
         self.refit_growth = refit_growth
-        self.n_threads = n_threads
+        self.n_jobs = n_jobs
 
     # -- fitting ------------------------------------------------------------------------
     def fit(self, challenges: Iterable[ChallengeDoc], technologies: Iterable[TechnologyDoc]) -> MatchEngine:
@@ -182,11 +184,7 @@ class MatchEngine:
                 seen.add(doc.id)
         if not hasattr(self, "analyzer_"):
             self.analyzer_ = self.analyzer or TextAnalyzer()
-        previous_cache = getattr(self, "token_cache_", {})
-        self.token_cache_: dict[tuple[str, str], CachedTokens] = {}
-        for name, docs in ((CHALLENGE, challenges), (TECHNOLOGY, technologies)):
-            for doc in docs:
-                self.token_cache_[(name, doc.id)] = self._tokens(name, doc, previous_cache)
+        self.token_cache_ = self._tokenize_all(challenges, technologies, getattr(self, "token_cache_", {}))
 
         c_terms = [self.token_cache_[(CHALLENGE, d.id)].terms for d in challenges]
         t_terms = [self.token_cache_[(TECHNOLOGY, d.id)].terms for d in technologies]
@@ -217,15 +215,33 @@ class MatchEngine:
     def needs_refit(self) -> bool:
         return self.changes_since_fit_ > self.refit_growth * max(self.fitted_size_, 1)
 
+    def _tokenize_all(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc],
+                      previous: dict[tuple[str, str], CachedTokens]) -> dict[tuple[str, str], CachedTokens]:
+        """Tokens for every document, reusing cached ones whose text has not changed."""
+        cache: dict[tuple[str, str], CachedTokens] = {}
+        missing: list[tuple[tuple[str, str], str, Any]] = []
+        for name, docs in ((CHALLENGE, challenges), (TECHNOLOGY, technologies)):
+            for doc in docs:
+                digest = text_digest(doc.title, doc.description)
+                cached = previous.get((name, doc.id))
+                if cached is not None and cached.digest == digest:
+                    cache[(name, doc.id)] = cached
+                else:
+                    missing.append(((name, doc.id), digest, doc))
+        analyses = self.analyzer_.analyze_many([(d.title, d.description) for _, _, d in missing], self.n_jobs or 1)
+        for (key, digest, _), (title, body) in zip(missing, analyses):
+            cache[key] = self._cached_tokens(digest, title, body)
+        return cache
+
     def _tokens(self, side: str, doc: Any, cache: dict[tuple[str, str], CachedTokens]) -> CachedTokens:
         digest = text_digest(doc.title, doc.description)
         cached = cache.get((side, doc.id))
         if cached is not None and cached.digest == digest:
             return cached
-        title = self.analyzer_.analyze(doc.title)
-        body = self.analyzer_.analyze(doc.description)
-        surfaces = {**body.surfaces, **title.surfaces}
-        return CachedTokens(digest, title.terms * self.title_weight + body.terms, surfaces)
+        return self._cached_tokens(digest, *self.analyzer_.analyze_pair(doc.title, doc.description))
+
+    def _cached_tokens(self, digest: str, title: Analysis, body: Analysis) -> CachedTokens:
+        return CachedTokens(digest, title.terms * self.title_weight + body.terms, {**body.surfaces, **title.surfaces})
 
     def _vectors(self, side: str, docs: Sequence[Any],
                  tokens: Sequence[CachedTokens] | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -250,7 +266,7 @@ class MatchEngine:
         parts = []
         for offset, matrix_t in against.expanded_t_parts():
             part = sp_matmul_topn(queries, matrix_t, top_n=self.top_k + extra, threshold=0.0,
-                                  n_threads=self.n_threads)
+                                  n_threads=self.n_jobs)
             if offset:
                 part = sp.csr_matrix((part.data, part.indices + offset, part.indptr),
                                      shape=(part.shape[0], against.size))
@@ -264,13 +280,18 @@ class MatchEngine:
         return combined
 
     # -- incremental updates ------------------------------------------------------------
-    def upsert_challenge(self, doc: ChallengeDoc) -> None:
-        """Add or replace one challenge and update every affected top-k list."""
-        self._upsert(CHALLENGE, doc)
+    def analyze(self, doc: ChallengeDoc | TechnologyDoc) -> CachedTokens:
+        """Tokens for a document, to pass to upsert or rank calls (and to store beside it)."""
+        return self._cached_tokens(text_digest(doc.title, doc.description),
+                                   *self.analyzer_.analyze_pair(doc.title, doc.description))
 
-    def upsert_technology(self, doc: TechnologyDoc) -> None:
+    def upsert_challenge(self, doc: ChallengeDoc, tokens: CachedTokens | None = None) -> None:
+        """Add or replace one challenge and update every affected top-k list."""
+        self._upsert(CHALLENGE, doc, tokens)
+
+    def upsert_technology(self, doc: TechnologyDoc, tokens: CachedTokens | None = None) -> None:
         """Add or replace one technology and update every affected top-k list."""
-        self._upsert(TECHNOLOGY, doc)
+        self._upsert(TECHNOLOGY, doc, tokens)
 
     def remove_challenge(self, doc_id: str) -> None:
         self._remove(CHALLENGE, doc_id)
@@ -283,10 +304,10 @@ class MatchEngine:
             return self.challenges_, self.technologies_, self.challenge_top_, self.technology_top_
         return self.technologies_, self.challenges_, self.technology_top_, self.challenge_top_
 
-    def _upsert(self, side: str, doc: Any) -> None:
+    def _upsert(self, side: str, doc: Any, tokens: CachedTokens | None) -> None:
         own, other, own_table, other_table = self._sides(side)
         old_position = own.position.get(doc.id)
-        self.token_cache_[(side, doc.id)] = self._tokens(side, doc, self.token_cache_)
+        self.token_cache_[(side, doc.id)] = tokens or self._tokens(side, doc, self.token_cache_)
         base, expanded = self._vectors(side, [doc])
         position = own.append(doc, base, expanded)
         own_table.ensure_rows(own.size)
@@ -339,17 +360,19 @@ class MatchEngine:
         ranked = table.ranked(position)[: k or self.top_k]
         return [Match(other.docs[p].id, score) for p, score in ranked]
 
-    def rank_technologies(self, doc: ChallengeDoc, k: int | None = None) -> list[Match]:
+    def rank_technologies(self, doc: ChallengeDoc, k: int | None = None,
+                          tokens: CachedTokens | None = None) -> list[Match]:
         """Rank stored technologies for a challenge that is not stored (nothing changes)."""
-        return self._query(CHALLENGE, doc, k)
+        return self._query(CHALLENGE, doc, k, tokens)
 
-    def rank_challenges(self, doc: TechnologyDoc, k: int | None = None) -> list[Match]:
+    def rank_challenges(self, doc: TechnologyDoc, k: int | None = None,
+                        tokens: CachedTokens | None = None) -> list[Match]:
         """Rank stored challenges for a technology that is not stored (nothing changes)."""
-        return self._query(TECHNOLOGY, doc, k)
+        return self._query(TECHNOLOGY, doc, k, tokens)
 
-    def _query(self, side: str, doc: Any, k: int | None) -> list[Match]:
+    def _query(self, side: str, doc: Any, k: int | None, tokens: CachedTokens | None) -> list[Match]:
         _, other, _, _ = self._sides(side)
-        _, expanded = self._vectors(side, [doc], [self._tokens(side, doc, self.token_cache_)])
+        _, expanded = self._vectors(side, [doc], [tokens or self._tokens(side, doc, self.token_cache_)])
         scores = other.scores_for(expanded)
         table = TopKTable(k or self.top_k, 1)
         table.set_row_from_dense(0, scores)

@@ -33,6 +33,34 @@ def make_char_vectorizer(dtype: type) -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, norm="l2", dtype=dtype)
 
 
+def _word_vectors_few(vectorizer: TfidfVectorizer, term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    """The same sublinear, L2-normalised TF-IDF as vectorizer.transform, for a handful of documents.
+
+    scikit-learn's per-call validation costs more than the arithmetic for one document, and the
+    incremental path vectorises one document per request; tests pin equality with transform().
+    """
+    vocabulary, idf = vectorizer.vocabulary_, vectorizer.idf_
+    indptr, indices, data = [0], [], []
+    for terms in term_lists:
+        counts: dict[int, int] = {}
+        for term in terms:
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+        values = (1.0 + np.log(np.array([counts[c] for c in columns], dtype=np.float64))) * idf[columns]
+        norm = np.sqrt(values @ values)
+        indices.append(columns)
+        data.append(values / norm if norm else values)
+        indptr.append(indptr[-1] + len(columns))
+    return sp.csr_matrix((np.concatenate(data) if data else np.empty(0), np.concatenate(indices) if indices
+                          else np.empty(0, dtype=np.int32), np.asarray(indptr)),
+                         shape=(len(term_lists), len(vocabulary)))
+
+
+_FEW = 16
+
+
 def base_vectors(
     word_vectorizer: TfidfVectorizer,
     char_vectorizer: TfidfVectorizer | None,
@@ -40,7 +68,10 @@ def base_vectors(
     term_lists: Sequence[Sequence[str]],
     texts: Sequence[str] | None,
 ) -> sp.csr_matrix:
-    words = word_vectorizer.transform(term_lists)
+    if len(term_lists) <= _FEW:
+        words = _word_vectors_few(word_vectorizer, term_lists)
+    else:
+        words = word_vectorizer.transform(term_lists)
     if char_vectorizer is None or char_weight <= 0:
         return words.tocsr()
     chars = char_vectorizer.transform(texts)

@@ -12,9 +12,10 @@ Each term keeps the surface a person wrote, so reasons can quote it.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,10 +26,13 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 _ASCII_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&.\-]*")
+_HAS_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _MAX_PHRASE = 4
 # Sudachi refuses inputs over about 49 KB; long descriptions are analysed in slices.
 _SUDACHI_MAX_CHARS = 12_000
+# Terms repeat across documents: one shared string per term keeps large caches small.
+_intern = sys.intern
 
 
 @dataclass(frozen=True)
@@ -57,31 +61,45 @@ class _SudachiLocal(threading.local):
 
 _dictionary_lock = threading.Lock()
 _dictionary = None
-_pos_matcher = None
+_kept_pos_ids: frozenset[int] = frozenset()
 _local = _SudachiLocal()
 
 
 def _sudachi():  # type: ignore[no-untyped-def]
-    global _dictionary, _pos_matcher
+    global _dictionary, _kept_pos_ids
     if _local.tokenizer is None:
         from sudachipy import Dictionary, SplitMode
 
         with _dictionary_lock:
             if _dictionary is None:
                 _dictionary = Dictionary(dict="core")
-                _pos_matcher = _dictionary.pos_matcher(_keep_pos)
+                # A set of POS ids is measurably faster per morpheme than a PosMatcher call.
+                _kept_pos_ids = frozenset(
+                    pos_id for pos_id, pos in enumerate(_all_pos(_dictionary)) if _keep_pos(pos)
+                )
         _local.tokenizer = _dictionary.tokenizer(SplitMode.C, fields={"pos", "normalized_form"})
         _local.morphemes = _local.tokenizer.tokenize("")
-    return _local.tokenizer, _local.morphemes, _pos_matcher
+    return _local.tokenizer, _local.morphemes, _kept_pos_ids
 
 
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    return snowballstemmer.stemmer("english")
+def _all_pos(dictionary) -> Iterator[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    pos_id = 0
+    while (pos := dictionary.pos_of(pos_id)) is not None:
+        yield pos
+        pos_id += 1
 
 
-def _read_word_list(name: str) -> frozenset[str]:
-    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+_english_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    # Pure-Python Snowball is slow and English words repeat a lot: memoise.
+    return _english_stemmer.stemWord(word)
+
+
+def _read_word_list(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
@@ -98,7 +116,7 @@ class TextAnalyzer:
                  stopwords: Path | None = DATA_DIR / "stopwords_ja.txt") -> None:
         self.synonyms = synonyms
         self.stopwords = stopwords
-        self._stop_ja = _read_word_list(stopwords.name) if stopwords else frozenset()
+        self._stop_ja = _read_word_list(stopwords) if stopwords else frozenset()
         self._stop_en = frozenset(ENGLISH_STOP_WORDS)
         self._single: dict[str, str] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -107,44 +125,83 @@ class TextAnalyzer:
 
     # -- public -------------------------------------------------------------------------
     def analyze(self, text: str) -> Analysis:
-        raw = list(self._raw_tokens(text))
-        return self._apply_synonyms(raw)
+        return self._apply_synonyms(self._raw_tokens(text))
+
+    def analyze_pair(self, title: str, body: str) -> tuple[Analysis, Analysis]:
+        """Title and body in one pass (one SudachiPy call), split back by offset."""
+        title = unicodedata.normalize("NFKC", title or "")
+        raw = self._raw_tokens(f"{title}\n{body or ''}", normalized=False, with_offsets=True)
+        cut = len(title)
+        split = next((i for i, (_, _, begin) in enumerate(raw) if begin > cut), len(raw))
+        return (self._apply_synonyms([(t, s) for t, s, _ in raw[:split]]),
+                self._apply_synonyms([(t, s) for t, s, _ in raw[split:]]))
+
+    def analyze_many(self, pairs: Sequence[tuple[str, str]], n_jobs: int = 1) -> list[tuple[Analysis, Analysis]]:
+        """analyze_pair over many documents; n_jobs > 1 uses worker processes (bulk fits only)."""
+        if n_jobs <= 1 or len(pairs) < 2000:
+            return [self.analyze_pair(title, body) for title, body in pairs]
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(self.synonyms, self.stopwords)) as pool:
+            packed = pool.map(_worker_analyze_chunk, _chunks(pairs, 1024))
+            return [_unpack(item) for chunk in packed for item in chunk]
 
     def __call__(self, text: str) -> list[str]:
         return list(self.analyze(text).terms)
 
     # -- stages -------------------------------------------------------------------------
-    def _raw_tokens(self, text: str) -> Iterator[tuple[str, str]]:
-        """(normalised token, surface) pairs in text order, before synonyms."""
-        text = unicodedata.normalize("NFKC", text or "")
-        position = 0
-        for match in _ASCII_RUN.finditer(text):
-            if match.start() > position:
-                yield from self._japanese(text[position:match.start()])
-            yield from self._english(match.group())
-            position = match.end()
-        if position < len(text):
-            yield from self._japanese(text[position:])
+    def _raw_tokens(self, text: str, normalized: bool = False, with_offsets: bool = False) -> list:  # type: ignore[type-arg]
+        """(normalised token, surface[, offset]) in text order, before synonyms.
 
-    def _japanese(self, text: str) -> Iterator[tuple[str, str]]:
-        if not text.strip():
-            return
-        tokenizer, morphemes, matcher = _sudachi()
+        ASCII runs are blanked out (same length, so offsets hold) before the single SudachiPy
+        call, and analysed as English; the two streams are merged by offset.
+        """
+        text = unicodedata.normalize("NFKC", text or "")
+        english: list[tuple[str, str, int]] = []
+        if _HAS_ASCII_ALNUM.search(text):
+            pieces = []
+            position = 0
+            for match in _ASCII_RUN.finditer(text):
+                english.extend(self._english(match.group(), match.start()))
+                pieces.append(text[position:match.start()])
+                pieces.append(" " * (match.end() - match.start()))
+                position = match.end()
+            pieces.append(text[position:])
+            japanese_text = "".join(pieces)
+        else:
+            japanese_text = text
+        tokens = self._japanese(japanese_text) if japanese_text.strip() else []
+        if english:
+            tokens = sorted(tokens + english, key=_offset)
+        if with_offsets:
+            return tokens
+        return [(token, surface) for token, surface, _ in tokens]
+
+    def _japanese(self, text: str) -> list[tuple[str, str, int]]:
+        tokenizer, morphemes, kept_pos = _sudachi()
         stop = self._stop_ja
+        out: list[tuple[str, str, int]] = []
+        append = out.append
         for start in range(0, len(text), _SUDACHI_MAX_CHARS):
             chunk = text[start:start + _SUDACHI_MAX_CHARS]
             tokenizer.tokenize(chunk, out=morphemes)
             for morpheme in morphemes:
-                if not matcher(morpheme):
+                if morpheme.part_of_speech_id() not in kept_pos:
                     continue
                 normalized = morpheme.normalized_form()
-                if normalized in stop or len(normalized) == 1 and not _is_kanji(normalized):
+                if normalized in stop or (len(normalized) == 1 and not _is_kanji(normalized)):
                     continue
-                yield normalized, chunk[morpheme.begin():morpheme.end()]
+                begin = morpheme.begin()
+                append((normalized, chunk[begin:morpheme.end()], start + begin))
+        return out
 
-    def _english(self, run: str) -> Iterator[tuple[str, str]]:
-        stem = _stemmer().stemWord
-        for word in _ASCII_WORD.findall(run):
+    def _english(self, run: str, offset: int) -> list[tuple[str, str, int]]:
+        out = []
+        for match in _ASCII_WORD.finditer(run):
+            word = match.group()
             # Short hyphenated words are one unit (wi-fi, e-mail); longer ones are compounds.
             parts = [word] if len(word) <= 6 else word.split("-")
             for surface in parts:
@@ -152,28 +209,34 @@ class TextAnalyzer:
                 key = surface.lower().replace("-", "")
                 if len(key) < 2 or key.isdigit() or key in self._stop_en:
                     continue
-                yield stem(key), surface
+                out.append((_stem(key), surface, offset + match.start()))
+        return out
 
     def _apply_synonyms(self, raw: list[tuple[str, str]]) -> Analysis:
         terms: list[str] = []
         surfaces: dict[str, str] = {}
-        index = 0
-        while index < len(raw):
+        single, phrases = self._single, self._phrases
+        index, length = 0, len(raw)
+        while index < length:
             token, surface = raw[index]
-            matched = False
-            for phrase, canonical in self._phrases.get(token, ()):
-                end = index + len(phrase)
-                if end <= len(raw) and all(raw[index + k][0] == phrase[k] for k in range(1, len(phrase))):
-                    terms.append(canonical)
-                    surfaces.setdefault(canonical, "".join(_join_surfaces(raw[index:end])))
-                    index = end
-                    matched = True
-                    break
-            if matched:
-                continue
-            term = self._single.get(token, token)
+            candidates = phrases.get(token)
+            if candidates:
+                for phrase, canonical in candidates:
+                    end = index + len(phrase)
+                    if end <= length and all(raw[index + k][0] == phrase[k] for k in range(1, len(phrase))):
+                        terms.append(canonical)
+                        if canonical not in surfaces:
+                            surfaces[canonical] = "".join(_join_surfaces(raw[index:end]))
+                        index = end
+                        break
+                else:
+                    candidates = None
+                if candidates:
+                    continue
+            term = single.get(token) or _intern(token)
             terms.append(term)
-            surfaces.setdefault(term, surface)
+            if term not in surfaces:
+                surfaces[term] = surface
             index += 1
         return Analysis(tuple(terms), surfaces)
 
@@ -210,3 +273,47 @@ def _join_surfaces(pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
             yield " "
         yield surface
         previous_ascii = is_ascii
+
+
+def _offset(token: tuple[str, str, int]) -> int:
+    return token[2]
+
+
+_worker_analyzer: TextAnalyzer | None = None
+
+
+def _init_worker(synonyms: Path | None, stopwords: Path | None) -> None:
+    global _worker_analyzer
+    _worker_analyzer = TextAnalyzer(synonyms=synonyms, stopwords=stopwords)
+
+
+_SEPARATOR = "\x1f"
+
+
+def _chunks(items: Sequence[tuple[str, str]], size: int) -> Iterator[Sequence[tuple[str, str]]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _pack(analysis: Analysis) -> tuple[str, str]:
+    # One string per field pickles far faster than tuples and dicts of many small strings.
+    return _SEPARATOR.join(analysis.terms), _SEPARATOR.join(
+        f"{term}{_SEPARATOR}{surface}" for term, surface in analysis.surfaces.items()
+    )
+
+
+def _unpack(packed: tuple[tuple[str, str], tuple[str, str]]) -> tuple[Analysis, Analysis]:
+    return _unpack_one(packed[0]), _unpack_one(packed[1])
+
+
+def _unpack_one(packed: tuple[str, str]) -> Analysis:
+    terms, surfaces = packed
+    flat = surfaces.split(_SEPARATOR) if surfaces else []
+    intern = sys.intern
+    return Analysis(tuple(intern(t) for t in terms.split(_SEPARATOR)) if terms else (),
+                    {intern(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)})
+
+
+def _worker_analyze_chunk(pairs: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    assert _worker_analyzer is not None
+    return [(_pack(title), _pack(body)) for title, body in map(lambda p: _worker_analyzer.analyze_pair(*p), pairs)]

@@ -96,3 +96,14 @@ def test_unstored_query_ranks_without_changing_anything(engine) -> None:
 
     assert matches[0].id == "t011"
     assert _ranking(engine, ["c001", "c002"]) == before
+
+
+def test_single_document_vectors_equal_scikit_learns(engine) -> None:
+    from scoring.features import _word_vectors_few
+
+    term_lists = [engine.tokens("technology", t.id).terms for t in engine.live_technologies()[:5]] + [("未知語",)]
+
+    mine = _word_vectors_few(engine.word_vectorizer_, term_lists).toarray()
+    theirs = engine.word_vectorizer_.transform(term_lists).toarray()
+
+    assert abs(mine - theirs).max() < 1e-12
