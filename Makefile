@@ -24,6 +24,7 @@ translations: $(STAMP)
 run: install
 	$(BIN)/matchmaker init-db
 	$(BIN)/matchmaker seed
+	$(BIN)/matchmaker rescore --if-missing
 	@echo ""
 	@echo "Demo accounts (demo database only):"
 	@echo "  admin        admin@demo.matchmaker.example           demo-admin-2026"

@@ -30,13 +30,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _config.finalize(app.config, instance_path)
 
-    from . import auth, cli, db, errors, i18n, views
+    from . import auth, cli, db, errors, i18n, matching, templating, views
 
     db.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    matching.init_app(app)
     errors.init_app(app)
+    templating.init_app(app)
     views.init_app(app)
     cli.init_app(app)
     return app

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITE_INTENT = "matchmaker_write_intent"
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str) -> Engine:
@@ -39,13 +41,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["sqlalchemy_engine"] = engine
     app.extensions["sqlalchemy_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["sqlalchemy_write_sessionmaker"] = sessionmaker(
+        engine.execution_options(**{WRITE_INTENT: True}), expire_on_commit=False
+    )
     app.teardown_appcontext(_close_session)
 
 
@@ -56,7 +62,9 @@ def get_engine() -> Engine:
 def get_session() -> Session:
     """The session of the current app context, created on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["sqlalchemy_sessionmaker"]()
+        writes = has_request_context() and request.method not in _READ_METHODS
+        factory = "sqlalchemy_write_sessionmaker" if writes else "sqlalchemy_sessionmaker"
+        g.db_session = current_app.extensions[factory]()
     return g.db_session
 
 
@@ -69,7 +77,7 @@ def _close_session(_exc: BaseException | None) -> None:
 @contextmanager
 def session_scope(app: Flask) -> Iterator[Session]:
     """A session outside any request (CLI, jobs): commits on success, rolls back on error."""
-    session = app.extensions["sqlalchemy_sessionmaker"]()
+    session = app.extensions["sqlalchemy_write_sessionmaker"]()
     try:
         yield session
         session.commit()

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -88,6 +89,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         return _render(error.status_code, error.message)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError):  # type: ignore[no-untyped-def]
+        # Another request changed the row between our read and our write.
+        return _render(409, Conflict.default_message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]

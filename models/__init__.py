@@ -3,7 +3,7 @@
 from .accounts import LoginAttempt, Organization, User, coordinator_fields, normalize_email
 from .audit import AuditEvent
 from .base import NAMING_CONVENTION, Base, utcnow
-from .catalogue import Challenge, Technology, challenge_fields, technology_deployments, technology_fields
+from .catalogue import Challenge, ShortlistEntry, Technology, challenge_fields, technology_deployments, technology_fields
 from .enums import (
     BudgetRange,
     ChallengeStatus,
@@ -27,7 +27,7 @@ __all__ = [
     "AuditEvent", "Base", "BudgetRange", "Challenge", "ChallengeStatus", "FIELD_KEYS", "Field",
     "InvalidLocalGovernmentCode", "LoginAttempt", "Maturity", "MemberCategory", "MembershipStatus",
     "Municipality", "NAMING_CONVENTION", "Organization", "OrganizationKind", "PriceBand", "Role",
-    "Technology", "User", "challenge_fields", "coordinator_fields", "local_government_code_check_digit",
+    "ShortlistEntry", "Technology", "User", "challenge_fields", "coordinator_fields", "local_government_code_check_digit",
     "normalize_email", "technology_deployments", "technology_fields", "utcnow",
     "validate_local_government_code",
 ]

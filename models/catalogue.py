@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import Organization, User
-from .base import Base, TimestampMixin
+from .base import Base, TimestampMixin, utcnow
 from .enums import BudgetRange, ChallengeStatus, Maturity, PriceBand, str_enum_column
 from .reference import Field, Municipality
 
@@ -93,3 +93,21 @@ class Technology(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Technology {self.id} {self.title!r}>"
+
+
+class ShortlistEntry(Base):
+    """A technology an officer has shortlisted for one of the municipality's issues."""
+
+    __tablename__ = "shortlist_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    technology_id: Mapped[int] = mapped_column(ForeignKey("technologies.id", ondelete="CASCADE"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    challenge: Mapped[Challenge] = relationship()
+    technology: Mapped[Technology] = relationship()
+
+    __table_args__ = (UniqueConstraint("challenge_id", "technology_id", name="challenge_technology"),)

@@ -311,7 +311,7 @@ class MatchEngine:
         base, expanded = self._vectors(side, [doc])
         position = own.append(doc, base, expanded)
         own_table.ensure_rows(own.size)
-        scores = other.scores_for(own.expanded_row(position))
+        scores = other.scores_for(expanded)
         own_table.set_row_from_dense(position, scores)
         if old_position is not None:
             own.kill(old_position)

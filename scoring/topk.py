@@ -13,19 +13,18 @@ class TopKTable:
 
     def __init__(self, k: int, rows: int = 0) -> None:
         self.k = k
+        self.rows = rows
         self.candidates = np.full((rows, k), EMPTY, dtype=np.int64)
         self.scores = np.full((rows, k), -np.inf, dtype=np.float64)
 
-    @property
-    def rows(self) -> int:
-        return self.candidates.shape[0]
-
     def ensure_rows(self, rows: int) -> None:
-        if rows <= self.rows:
-            return
-        extra = rows - self.rows
-        self.candidates = np.vstack([self.candidates, np.full((extra, self.k), EMPTY, dtype=np.int64)])
-        self.scores = np.vstack([self.scores, np.full((extra, self.k), -np.inf, dtype=np.float64)])
+        """Grow by doubling: one posting must not copy a 100,000-row table."""
+        if rows > self.candidates.shape[0]:
+            capacity = max(rows, 2 * self.candidates.shape[0], 16)
+            extra = capacity - self.candidates.shape[0]
+            self.candidates = np.vstack([self.candidates, np.full((extra, self.k), EMPTY, dtype=np.int64)])
+            self.scores = np.vstack([self.scores, np.full((extra, self.k), -np.inf, dtype=np.float64)])
+        self.rows = max(self.rows, rows)
 
     def fill_from_sparse(self, topn: sp.csr_matrix, row_offset: int = 0) -> None:
         """Load rows from a sparse top-n result (as sp_matmul_topn returns)."""

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Field, Municipality, Organization, Role, User
+from models import (
+    Field,
+    LoginAttempt,
+    MemberCategory,
+    MembershipStatus,
+    Municipality,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+    normalize_email,
+    utcnow,
+)
 
-from ..errors import Conflict, ValidationError
+from ..errors import Conflict, NotFound, TooManyRequests, ValidationError
 from ..permissions import Permission, require
 from .audit import record_change
 from .validation import check_password, clean_email, clean_text
@@ -94,3 +108,143 @@ def create_user(
         after={"email": email, "role": role.value},
     )
     return user
+
+
+# -- signing in and out -------------------------------------------------------------------
+_GENERIC_LOGIN_ERROR = _l("メールアドレスまたはパスワードが正しくありません。")
+
+
+def authenticate(session: Session, email: str, password: str, *, remote_addr: str,
+                 max_failures: int, window_seconds: int) -> User:
+    """Check credentials, counting failures in the database so the limit holds across workers.
+
+    Raises TooManyRequests when the address or the account has failed too often recently, and
+    ValidationError (deliberately vague) for a wrong email or password.
+    """
+    email = normalize_email(email or "")[:254]
+    remote_addr = (remote_addr or "unknown")[:64]
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
+    recent = select(func.count(LoginAttempt.id)).where(LoginAttempt.attempted_at >= since)
+    by_account = session.scalar(recent.where(LoginAttempt.email == email)) or 0
+    by_address = session.scalar(recent.where(LoginAttempt.remote_addr == remote_addr)) or 0
+    if by_account >= max_failures or by_address >= max_failures * 4:
+        raise TooManyRequests()
+    user = session.scalar(select(User).where(User.email == email))
+    valid = user is not None and user.is_active and check_password_hash(user.password_hash, password or "")
+    if not valid:
+        if user is None:
+            # Spend the same time as a real check so timing does not reveal which emails exist.
+            check_password_hash(_DUMMY_HASH, password or "")
+        session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=utcnow()))
+        session.flush()
+        raise ValidationError(_GENERIC_LOGIN_ERROR)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def end_sessions(session: Session, *, actor: User) -> None:
+    """Logout: every cookie issued for this user stops working, kept copies included."""
+    actor.session_version += 1
+    record_change(session, actor=actor, entity_type="user", entity_id=actor.id, action="user:logout")
+
+
+def change_password(session: Session, *, actor: User, current_password: str, new_password: str) -> None:
+    """Raises ValidationError for a wrong current password or a weak new one."""
+    if not check_password_hash(actor.password_hash, current_password or ""):
+        raise ValidationError(field_errors={"current_password": [_l("現在のパスワードが正しくありません。")]})
+    new_password = check_password(new_password, field="new_password")
+    if new_password == current_password:
+        raise ValidationError(field_errors={"new_password": [_l("現在と異なるパスワードにしてください。")]})
+    actor.password_hash = hash_password(new_password)
+    actor.session_version += 1  # other sessions (another browser, a stolen cookie) end here
+    record_change(session, actor=actor, entity_type="user", entity_id=actor.id, action="user:password")
+
+
+# -- membership -------------------------------------------------------------------------
+@dataclass
+class MembershipApplication:
+    organization_name: str
+    organization_name_kana: str
+    member_category: str
+    website: str
+    description: str
+    contact_email: str
+    contact_phone: str
+    member_name: str
+    member_email: str
+    password: str
+
+
+def apply_for_membership(session: Session, data: MembershipApplication) -> Organization:
+    """A company applies: organization and first member, both waiting for a coordinator.
+
+    Raises ValidationError or Conflict (name or email already registered).
+    """
+    from .catalogue import _collect
+
+    name, kana, website, description, contact_email, phone, member_name, member_email, password, category = _collect(
+        lambda: clean_text(data.organization_name, field="organization_name", max_length=120),
+        lambda: clean_text(data.organization_name_kana, field="organization_name_kana", max_length=200, required=False),
+        lambda: _clean_url(data.website),
+        lambda: clean_text(data.description, field="description", max_length=2000, required=False, multiline=True),
+        lambda: clean_email(data.contact_email, field="contact_email"),
+        lambda: clean_text(data.contact_phone, field="contact_phone", max_length=40, required=False),
+        lambda: clean_text(data.member_name, field="member_name", max_length=80),
+        lambda: clean_email(data.member_email, field="member_email"),
+        lambda: check_password(data.password, field="password"),
+        lambda: _member_category(data.member_category),
+    )
+    if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
+        raise Conflict(_l("この団体名は既に登録されています。"))
+    if session.scalar(select(User.id).where(User.email == member_email)) is not None:
+        raise Conflict(_l("このメールアドレスは既に登録されています: %(email)s", email=member_email))
+    organization = Organization(
+        name=name, name_kana=kana, kind=OrganizationKind.COMPANY, member_category=category,
+        membership_status=MembershipStatus.PENDING, website=website, description=description,
+        contact_email=contact_email, contact_phone=phone,
+    )
+    member = User(email=member_email, display_name=member_name, role=Role.COMPANY_MEMBER,
+                  password_hash=hash_password(password), organization=organization, is_active=False)
+    session.add_all([organization, member])
+    session.flush()
+    record_change(session, actor=None, entity_type="organization", entity_id=organization.id,
+                  action="organization:apply", after={"name": name, "status": "pending", "member": member_email})
+    return organization
+
+
+def _clean_url(value: str | None) -> str:
+    url = clean_text(value, field="website", max_length=300, required=False)
+    if url and not (url.startswith("https://") or url.startswith("http://")):
+        raise ValidationError(field_errors={"website": [_l("http:// または https:// で始まるURLを入力してください。")]})
+    return url
+
+
+def _member_category(value: str) -> MemberCategory:
+    try:
+        return MemberCategory(value)
+    except ValueError:
+        raise ValidationError(field_errors={"member_category": [_l("選択肢から選んでください。")]}) from None
+
+
+def review_membership(session: Session, organization_id: int, *, actor: User, approve: bool,
+                      reason: str = "") -> Organization:
+    """Approve or reject a pending application. Raises NotFound, PermissionDenied or Conflict."""
+    require(actor, Permission.ORGANIZATION_REVIEW)
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound()
+    if organization.membership_status is not MembershipStatus.PENDING:
+        raise Conflict(_l("この申請は既に審査済みです。"))
+    reason = clean_text(reason, field="reason", max_length=200, required=not approve)
+    organization.membership_status = MembershipStatus.APPROVED if approve else MembershipStatus.REJECTED
+    for member in organization.members:
+        member.is_active = approve
+    session.flush()
+    record_change(session, actor=actor, entity_type="organization", entity_id=organization.id,
+                  action="organization:approve" if approve else "organization:reject",
+                  before={"status": "pending"}, after={"status": organization.membership_status.value}, reason=reason)
+    return organization

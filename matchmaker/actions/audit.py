@@ -31,3 +31,14 @@ def record_change(
     )
     session.add(event)
     return event
+
+
+def history(session: Session, entity_type: str, entity_id: int, limit: int = 50) -> list[AuditEvent]:
+    """Newest first, with actors loaded, for timelines."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(limit)
+    ))

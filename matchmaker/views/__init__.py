@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import main
+    from . import auth, challenges, home, main, technologies
 
-    app.register_blueprint(main.bp)
+    for module in (main, auth, home, challenges, technologies):
+        app.register_blueprint(module.bp)

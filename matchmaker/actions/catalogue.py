@@ -1,0 +1,330 @@
+"""Actions on the two sides of a match: municipal issues and technologies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    BudgetRange,
+    Challenge,
+    ChallengeStatus,
+    Field,
+    Maturity,
+    MembershipStatus,
+    Municipality,
+    PriceBand,
+    Role,
+    ShortlistEntry,
+    Technology,
+    User,
+)
+
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..permissions import Permission, can, require
+from .audit import history, record_change
+from .validation import clean_text, merge_errors
+
+TITLE_MAX = 120
+TEXT_MAX = 4000
+SHORT_MAX = 200
+
+
+@dataclass
+class ChallengeInput:
+    title: str
+    description: str
+    field_keys: Sequence[str]
+    target: str = ""
+    budget_range: str = BudgetRange.UNDECIDED.value
+    desired_start: dt.date | None = None
+    available_data: str = ""
+    status: str = ChallengeStatus.OPEN.value
+    municipality_id: int | None = None  # admins choose; officers always post for their own
+
+
+@dataclass
+class TechnologyInput:
+    title: str
+    description: str
+    field_keys: Sequence[str]
+    maturity: str = Maturity.CONCEPT.value
+    price_band: str = PriceBand.ON_REQUEST.value
+    deployed_municipality_ids: Sequence[int] = field(default_factory=list)
+    organization_id: int | None = None  # admins choose; members always act for their own
+
+
+def challenge_snapshot(challenge: Challenge) -> dict[str, Any]:
+    return {
+        "title": challenge.title, "status": challenge.status.value, "fields": [f.key for f in challenge.fields],
+        "budget_range": challenge.budget_range.value,
+        "desired_start": challenge.desired_start.isoformat() if challenge.desired_start else None,
+        "version": challenge.version,
+    }
+
+
+def technology_snapshot(technology: Technology) -> dict[str, Any]:
+    return {
+        "title": technology.title, "maturity": technology.maturity.value, "retired": technology.is_retired,
+        "fields": [f.key for f in technology.fields], "price_band": technology.price_band.value,
+        "deployed_in": [m.code for m in technology.deployed_in], "version": technology.version,
+    }
+
+
+def _fields(session: Session, keys: Sequence[str]) -> list[Field]:
+    keys = list(dict.fromkeys(k for k in keys if k))
+    if not keys:
+        raise ValidationError(field_errors={"field_keys": [_l("分野を1つ以上選んでください。")]})
+    found = list(session.scalars(select(Field).where(Field.key.in_(keys)).order_by(Field.position)))
+    if len(found) != len(keys):
+        raise ValidationError(field_errors={"field_keys": [_l("不明な分野が含まれています。")]})
+    return found
+
+
+def _enum(enum_cls: type, value: str, field_name: str):  # type: ignore[no-untyped-def]
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise ValidationError(field_errors={field_name: [_l("選択肢から選んでください。")]}) from None
+
+
+def _check_version(entity: Challenge | Technology, expected_version: int | None) -> None:
+    if expected_version is not None and entity.version != expected_version:
+        raise Conflict()
+
+
+def _collect(*checks) -> list[Any]:  # type: ignore[no-untyped-def]
+    """Run every check and report all field errors together, not just the first."""
+    results, errors = [], []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as error:
+            errors.append(error)
+            results.append(None)
+    if errors:
+        raise merge_errors(*errors)
+    return results
+
+
+# -- challenges -------------------------------------------------------------------------
+def get_challenge(session: Session, challenge_id: int, *, actor: User) -> Challenge:
+    """A challenge the actor may see. Raises NotFound otherwise (drafts of others are not revealed)."""
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None or not can(actor, Permission.CHALLENGE_VIEW, challenge):
+        raise NotFound()
+    return challenge
+
+
+def _apply_challenge(session: Session, challenge: Challenge, data: ChallengeInput) -> None:
+    title, description, target, available, fields, budget, status = _collect(
+        lambda: clean_text(data.title, field="title", max_length=TITLE_MAX),
+        lambda: clean_text(data.description, field="description", max_length=TEXT_MAX, multiline=True),
+        lambda: clean_text(data.target, field="target", max_length=SHORT_MAX, required=False),
+        lambda: clean_text(data.available_data, field="available_data", max_length=TEXT_MAX, required=False,
+                           multiline=True),
+        lambda: _fields(session, data.field_keys),
+        lambda: _enum(BudgetRange, data.budget_range, "budget_range"),
+        lambda: _enum(ChallengeStatus, data.status, "status"),
+    )
+    challenge.title, challenge.description, challenge.target = title, description, target
+    challenge.available_data, challenge.fields = available, fields
+    challenge.budget_range, challenge.status, challenge.desired_start = budget, status, data.desired_start
+
+
+def create_challenge(session: Session, data: ChallengeInput, *, actor: User) -> Challenge:
+    """Raises PermissionDenied or ValidationError."""
+    require(actor, Permission.CHALLENGE_CREATE)
+    if actor.role is Role.ADMIN:
+        municipality = session.get(Municipality, data.municipality_id) if data.municipality_id else None
+        if municipality is None:
+            raise ValidationError(field_errors={"municipality_id": [_l("自治体を選んでください。")]})
+    else:
+        municipality = actor.municipality
+    challenge = Challenge(municipality=municipality, author=actor)
+    _apply_challenge(session, challenge, data)
+    session.add(challenge)
+    session.flush()
+    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:create",
+                  after=challenge_snapshot(challenge))
+    return challenge
+
+
+def update_challenge(session: Session, challenge_id: int, data: ChallengeInput, *, actor: User,
+                     expected_version: int | None) -> Challenge:
+    """Raises NotFound, PermissionDenied, ValidationError or Conflict (someone saved first)."""
+    challenge = get_challenge(session, challenge_id, actor=actor)
+    require(actor, Permission.CHALLENGE_EDIT, challenge)
+    _check_version(challenge, expected_version)
+    before = challenge_snapshot(challenge)
+    _apply_challenge(session, challenge, data)
+    session.flush()
+    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:update",
+                  before=before, after=challenge_snapshot(challenge))
+    return challenge
+
+
+def change_challenge_status(session: Session, challenge_id: int, status: str, *, actor: User,
+                            expected_version: int | None, reason: str = "") -> Challenge:
+    """Close, reopen or publish. Raises NotFound, PermissionDenied, ValidationError or Conflict."""
+    challenge = get_challenge(session, challenge_id, actor=actor)
+    require(actor, Permission.CHALLENGE_CHANGE_STATUS, challenge)
+    _check_version(challenge, expected_version)
+    new_status = _enum(ChallengeStatus, status, "status")
+    reason = clean_text(reason, field="reason", max_length=SHORT_MAX, required=False)
+    if new_status is challenge.status:
+        raise Conflict(_l("この課題は既にその状態です。"))
+    before = challenge_snapshot(challenge)
+    challenge.status = new_status
+    session.flush()
+    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:status",
+                  before=before, after=challenge_snapshot(challenge), reason=reason)
+    return challenge
+
+
+def shortlist(session: Session, challenge_id: int, technology_id: int, *, actor: User, note: str = "") -> ShortlistEntry:
+    """Raises NotFound, PermissionDenied, ValidationError or Conflict (already shortlisted)."""
+    challenge = get_challenge(session, challenge_id, actor=actor)
+    require(actor, Permission.SHORTLIST_EDIT, challenge)
+    technology = get_technology(session, technology_id, actor=actor)
+    note = clean_text(note, field="note", max_length=SHORT_MAX, required=False)
+    existing = session.scalar(select(ShortlistEntry).where(
+        ShortlistEntry.challenge_id == challenge.id, ShortlistEntry.technology_id == technology.id))
+    if existing is not None:
+        raise Conflict(_l("既に候補リストに入っています。"))
+    entry = ShortlistEntry(challenge=challenge, technology=technology, added_by_id=actor.id, note=note)
+    session.add(entry)
+    session.flush()
+    record_change(session, actor=actor, entity_type="shortlist", entity_id=entry.id, action="shortlist:add",
+                  after={"challenge_id": challenge.id, "technology_id": technology.id, "note": note})
+    return entry
+
+
+def remove_from_shortlist(session: Session, challenge_id: int, technology_id: int, *, actor: User) -> None:
+    """Raises NotFound or PermissionDenied."""
+    challenge = get_challenge(session, challenge_id, actor=actor)
+    require(actor, Permission.SHORTLIST_EDIT, challenge)
+    entry = session.scalar(select(ShortlistEntry).where(
+        ShortlistEntry.challenge_id == challenge.id, ShortlistEntry.technology_id == technology_id))
+    if entry is None:
+        raise NotFound()
+    record_change(session, actor=actor, entity_type="shortlist", entity_id=entry.id, action="shortlist:remove",
+                  before={"challenge_id": challenge.id, "technology_id": technology_id})
+    session.delete(entry)
+    session.flush()
+
+
+# -- technologies -----------------------------------------------------------------------
+def get_technology(session: Session, technology_id: int, *, actor: User) -> Technology:
+    """A technology the actor may see. Raises NotFound otherwise."""
+    technology = session.get(Technology, technology_id)
+    if technology is None or not can(actor, Permission.TECHNOLOGY_VIEW, technology):
+        raise NotFound()
+    pending = technology.organization.membership_status is not MembershipStatus.APPROVED
+    if pending and actor.role not in (Role.COORDINATOR, Role.ADMIN) and actor.organization_id != technology.organization_id:
+        raise NotFound()
+    return technology
+
+
+def _apply_technology(session: Session, technology: Technology, data: TechnologyInput) -> None:
+    title, description, fields, maturity, price = _collect(
+        lambda: clean_text(data.title, field="title", max_length=TITLE_MAX),
+        lambda: clean_text(data.description, field="description", max_length=TEXT_MAX, multiline=True),
+        lambda: _fields(session, data.field_keys),
+        lambda: _enum(Maturity, data.maturity, "maturity"),
+        lambda: _enum(PriceBand, data.price_band, "price_band"),
+    )
+    ids = list(dict.fromkeys(data.deployed_municipality_ids))
+    deployed = list(session.scalars(select(Municipality).where(Municipality.id.in_(ids)))) if ids else []
+    if len(deployed) != len(ids):
+        raise ValidationError(field_errors={"deployed_municipality_ids": [_l("不明な自治体が含まれています。")]})
+    technology.title, technology.description, technology.fields = title, description, fields
+    technology.maturity, technology.price_band, technology.deployed_in = maturity, price, deployed
+
+
+def create_technology(session: Session, data: TechnologyInput, *, actor: User) -> Technology:
+    """Raises PermissionDenied or ValidationError."""
+    require(actor, Permission.TECHNOLOGY_CREATE)
+    organization_id = data.organization_id if actor.role is Role.ADMIN else actor.organization_id
+    if organization_id is None:
+        raise ValidationError(field_errors={"organization_id": [_l("団体を選んでください。")]})
+    technology = Technology(organization_id=organization_id)
+    _apply_technology(session, technology, data)
+    session.add(technology)
+    session.flush()
+    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
+                  action="technology:create", after=technology_snapshot(technology))
+    return technology
+
+
+def update_technology(session: Session, technology_id: int, data: TechnologyInput, *, actor: User,
+                      expected_version: int | None) -> Technology:
+    """Raises NotFound, PermissionDenied, ValidationError or Conflict."""
+    technology = get_technology(session, technology_id, actor=actor)
+    require(actor, Permission.TECHNOLOGY_EDIT, technology)
+    _check_version(technology, expected_version)
+    before = technology_snapshot(technology)
+    _apply_technology(session, technology, data)
+    session.flush()
+    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
+                  action="technology:update", before=before, after=technology_snapshot(technology))
+    return technology
+
+
+def set_technology_retired(session: Session, technology_id: int, retired: bool, *, actor: User,
+                           expected_version: int | None) -> Technology:
+    """Retire (no longer matched) or reactivate. Raises NotFound, PermissionDenied or Conflict."""
+    technology = get_technology(session, technology_id, actor=actor)
+    require(actor, Permission.TECHNOLOGY_EDIT, technology)
+    _check_version(technology, expected_version)
+    if technology.is_retired == retired:
+        raise Conflict(_l("この技術は既にその状態です。"))
+    before = technology_snapshot(technology)
+    technology.is_retired = retired
+    session.flush()
+    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
+                  action="technology:retire" if retired else "technology:reactivate",
+                  before=before, after=technology_snapshot(technology))
+    return technology
+
+
+def ensure_owner(actor: User, entity: Any, permission: Permission) -> None:
+    """For views that render an edit form: refuse before showing it."""
+    if not can(actor, permission, entity):
+        raise PermissionDenied()
+
+
+def contact_visible(session: Session, organization_id: int, *, actor: User) -> bool:
+    """Contact details are for the parties of a match and for coordinators.
+
+    A party: a member of the organization, or an officer of a municipality that has shortlisted
+    one of its technologies.
+    """
+    if actor.role in (Role.COORDINATOR, Role.ADMIN) or actor.organization_id == organization_id:
+        return True
+    if actor.role is Role.MUNICIPAL_OFFICER:
+        return session.scalar(
+            select(ShortlistEntry.id).join(Challenge).join(Technology, ShortlistEntry.technology_id == Technology.id)
+            .where(Challenge.municipality_id == actor.municipality_id, Technology.organization_id == organization_id)
+            .limit(1)
+        ) is not None
+    return False
+
+
+def challenge_contact_visible(session: Session, challenge: Challenge, *, actor: User) -> bool:
+    """A company sees the issue's contact once one of its technologies is shortlisted for it."""
+    if actor.role in (Role.COORDINATOR, Role.ADMIN) or actor.municipality_id == challenge.municipality_id:
+        return True
+    if actor.role is Role.COMPANY_MEMBER and actor.organization_id is not None:
+        return session.scalar(
+            select(ShortlistEntry.id).join(Technology, ShortlistEntry.technology_id == Technology.id)
+            .where(ShortlistEntry.challenge_id == challenge.id, Technology.organization_id == actor.organization_id)
+            .limit(1)
+        ) is not None
+    return False

@@ -1,0 +1,186 @@
+"""Form parsing (Flask-WTF). Forms parse and carry CSRF; domain actions validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError as WTFValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models import BudgetRange, ChallengeStatus, Maturity, MemberCategory, PriceBand, Role
+
+from .errors import DomainError
+
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+        # Unknown choices are reported by the action with a clear message instead.
+        pass
+
+
+class LenientDateField(StringField):
+    """Accepts 2027-04-01, 2027/4/1 and the same in 全角 digits; blank means no date."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if not self.raw:
+            return
+        match = _DATE.match(self.raw)
+        try:
+            if match is None:
+                raise ValueError
+            self.data = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            raise WTFValidationError(_l("日付は 2027-04-01 の形式で入力してください。")) from None
+
+    def _value(self) -> str:
+        if self.data:
+            return self.data.isoformat()
+        return getattr(self, "raw", "") or ""
+
+
+class VersionField(HiddenField):
+    """The version the form was based on, so a stale form is refused rather than saved."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
+        self.data = int(raw) if raw.isdigit() else None
+
+
+def _choices(enum_cls, labels) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+    return [SelectChoice(member.value, labels[member]) for member in enum_cls]
+
+
+BUDGET_LABELS = {
+    BudgetRange.UNDECIDED: _l("未定"), BudgetRange.UNDER_1M: _l("100万円未満"),
+    BudgetRange.FROM_1M_TO_5M: _l("100万〜500万円"), BudgetRange.FROM_5M_TO_20M: _l("500万〜2,000万円"),
+    BudgetRange.OVER_20M: _l("2,000万円以上"),
+}
+PRICE_LABELS = {
+    PriceBand.FREE: _l("無償"), PriceBand.UNDER_1M: _l("100万円未満"), PriceBand.FROM_1M_TO_5M: _l("100万〜500万円"),
+    PriceBand.FROM_5M_TO_20M: _l("500万〜2,000万円"), PriceBand.OVER_20M: _l("2,000万円以上"),
+    PriceBand.ON_REQUEST: _l("要相談"),
+}
+MATURITY_LABELS = {Maturity.CONCEPT: _l("構想段階"), Maturity.PILOTED: _l("実証済み"), Maturity.IN_SERVICE: _l("導入実績あり")}
+STATUS_LABELS = {ChallengeStatus.DRAFT: _l("下書き"), ChallengeStatus.OPEN: _l("受付中"), ChallengeStatus.CLOSED: _l("終了")}
+ROLE_LABELS = {
+    Role.MUNICIPAL_OFFICER: _l("自治体職員"), Role.COMPANY_MEMBER: _l("企業会員"), Role.COORDINATOR: _l("コーディネーター"),
+    Role.ADMIN: _l("管理者"),
+}
+CATEGORY_LABELS = {
+    MemberCategory.CORPORATE: _l("法人会員"), MemberCategory.INDIVIDUAL: _l("個人会員"),
+    MemberCategory.SPECIAL_SUPPORTING: _l("特別賛助会員"), MemberCategory.SUPPORTING: _l("賛助会員"),
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("メールアドレス"))
+    password = PasswordField(_l("パスワード"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("現在のパスワード"))
+    new_password = PasswordField(_l("新しいパスワード"), description=_l("10文字以上"))
+    confirm_password = PasswordField(_l("新しいパスワード（確認）"))
+
+
+class ChallengeForm(FlaskForm):
+    title = StringField(_l("課題名"), description=_l("120文字以内。解決策ではなく課題を書いてください。"))
+    description = TextAreaField(_l("課題の内容"), description=_l("誰が、どこで、何に困っているか。4,000文字以内。"))
+    field_keys = MultiCheckboxField(_l("分野"), choices=[])
+    target = StringField(_l("対象（地域・住民など）"))
+    budget_range = SelectField(_l("予算規模"), validate_choice=False, choices=_choices(BudgetRange, BUDGET_LABELS))
+    desired_start = LenientDateField(_l("開始希望時期"), description=_l("例：2027-04-01"))
+    available_data = TextAreaField(_l("提供できるデータ"))
+    status = SelectField(_l("公開状態"), validate_choice=False, choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in
+                                              (ChallengeStatus.OPEN, ChallengeStatus.DRAFT)])
+    municipality_id = SelectField(_l("自治体"), choices=[], validate_choice=False)
+    version = VersionField()
+
+
+class TechnologyForm(FlaskForm):
+    title = StringField(_l("技術・ソリューション名"))
+    description = TextAreaField(_l("概要"), description=_l("何を、誰の、どんな課題に役立てるか。4,000文字以内。"))
+    field_keys = MultiCheckboxField(_l("分野"), choices=[])
+    maturity = SelectField(_l("成熟度"), validate_choice=False, choices=_choices(Maturity, MATURITY_LABELS))
+    price_band = SelectField(_l("価格帯"), validate_choice=False, choices=_choices(PriceBand, PRICE_LABELS))
+    deployed_municipality_ids = MultiCheckboxField(_l("導入済みの府内自治体"), choices=[], coerce=str)
+    organization_id = SelectField(_l("団体"), choices=[], validate_choice=False)
+    version = VersionField()
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField()
+    reason = StringField(_l("理由（任意）"))
+    version = VersionField()
+
+
+class RetireForm(FlaskForm):
+    version = VersionField()
+
+
+class ShortlistForm(FlaskForm):
+    technology_id = IntegerField()
+    note = StringField(_l("メモ（任意）"))
+
+
+class MembershipForm(FlaskForm):
+    organization_name = StringField(_l("団体名"))
+    organization_name_kana = StringField(_l("団体名（ふりがな）"))
+    member_category = SelectField(_l("会員種別"), validate_choice=False, choices=_choices(MemberCategory, CATEGORY_LABELS))
+    website = StringField(_l("ウェブサイト"), description=_l("https:// から始まるURL"))
+    description = TextAreaField(_l("団体の紹介"))
+    contact_email = EmailField(_l("連絡先メールアドレス"))
+    contact_phone = StringField(_l("連絡先電話番号"))
+    member_name = StringField(_l("担当者のお名前"))
+    member_email = EmailField(_l("担当者のメールアドレス（ログインに使います）"))
+    password = PasswordField(_l("パスワード"), description=_l("10文字以上"))
+
+
+class ReviewForm(FlaskForm):
+    decision = HiddenField()
+    reason = StringField(_l("理由（却下する場合は必須）"))
+
+
+class StaffUserForm(FlaskForm):
+    email = EmailField(_l("メールアドレス"))
+    display_name = StringField(_l("表示名"))
+    role = SelectField(_l("役割"), validate_choice=False, choices=[SelectChoice("municipal_officer", _l("自治体職員")),
+                                           SelectChoice("coordinator", _l("コーディネーター"))])
+    municipality_id = SelectField(_l("所属自治体（自治体職員）"), choices=[], validate_choice=False)
+    field_keys = MultiCheckboxField(_l("担当分野（コーディネーター）"), choices=[])
+    password = PasswordField(_l("初期パスワード"), description=_l("10文字以上。本人に安全な方法で伝えてください。"))
+
+
+def apply_errors(form: FlaskForm, error: DomainError) -> None:
+    """Put an action's field errors on the form's fields (or on the form as a whole)."""
+    if error.field_errors:
+        for name, messages in error.field_errors.items():
+            target = getattr(form, name, None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = [*list(target.errors or []), *messages]
+            else:
+                form.form_errors.extend(messages)
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,46 @@
+"""Template globals: labels for enums, permission checks for hiding buttons."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_login import current_user
+
+from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
+from .i18n import localized
+from .permissions import Permission, can
+
+
+def _can(permission: str, obj: object = None) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return can(current_user.user, Permission(permission), obj)
+
+
+def _field_label(key: str) -> str:
+    """Localised name of a field key; reference data, loaded once per request."""
+    if "field_labels" not in g:
+        from sqlalchemy import select
+
+        from models import Field
+
+        from .db import get_session
+
+        g.field_labels = {f.key: f for f in get_session().scalars(select(Field))}
+    field = g.field_labels.get(key)
+    return localized(field) if field is not None else key
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        can=_can, BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
+        PRICE_LABELS=PRICE_LABELS, STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
+        MATURITY_LABELS_BY_VALUE={m.value: label for m, label in MATURITY_LABELS.items()},
+        STATUS_LABELS_BY_VALUE={s.value: label for s, label in STATUS_LABELS.items()},
+    )
+    app.jinja_env.filters["percent"] = _percent
+    app.jinja_env.filters["field_label"] = _field_label
+    app.jinja_env.add_extension("jinja2.ext.do")

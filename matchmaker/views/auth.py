@@ -1,0 +1,92 @@
+"""Signing in and out, password changes, membership applications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+
+from ..actions import accounts
+from ..auth import SignedInUser
+from ..db import get_session
+from ..errors import DomainError, TooManyRequests, ValidationError
+from ..forms import MembershipForm, LoginForm, PasswordChangeForm, apply_errors
+from .main import _safe_next
+from ._helpers import actor
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    session = get_session()
+    try:
+        user = accounts.authenticate(
+            session, form.email.data or "", form.password.data or "", remote_addr=request.remote_addr or "",
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            window_seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"],
+        )
+    except (ValidationError, TooManyRequests) as error:
+        session.commit()  # the failed attempt must count
+        form.form_errors.append(error.message)
+        return render_template("auth/login.html", form=form), error.status_code
+    session.commit()
+    login_user(SignedInUser(user))
+    flash(_("ログインしました。"), "success")
+    return redirect(_safe_next(request.args.get("next")) if request.args.get("next") else url_for("home.dashboard"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    session = get_session()
+    accounts.end_sessions(session, actor=actor())
+    session.commit()
+    logout_user()
+    flash(_("ログアウトしました。"), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
+    if form.new_password.data != form.confirm_password.data:
+        form.confirm_password.errors = [_("確認用のパスワードが一致しません。")]
+        return render_template("auth/password.html", form=form), 400
+    session = get_session()
+    user = actor()
+    try:
+        accounts.change_password(session, actor=user, current_password=form.current_password.data or "",
+                                 new_password=form.new_password.data or "")
+    except ValidationError as error:
+        apply_errors(form, error)
+        return render_template("auth/password.html", form=form), 400
+    session.commit()
+    login_user(SignedInUser(user))  # this browser continues with the new session version
+    flash(_("パスワードを変更しました。他の端末ではログアウトされます。"), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def apply():  # type: ignore[no-untyped-def]
+    form = MembershipForm()
+    if not form.validate_on_submit():
+        return render_template("auth/join.html", form=form), 400 if request.method == "POST" else 200
+    session = get_session()
+    data = accounts.MembershipApplication(**{name: form[name].data or "" for name in (
+        "organization_name", "organization_name_kana", "member_category", "website", "description",
+        "contact_email", "contact_phone", "member_name", "member_email", "password")})
+    try:
+        accounts.apply_for_membership(session, data)
+    except DomainError as error:
+        session.rollback()
+        apply_errors(form, error)
+        return render_template("auth/join.html", form=form), error.status_code
+    session.commit()
+    return render_template("auth/join_done.html")

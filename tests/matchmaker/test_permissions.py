@@ -1,0 +1,136 @@
+"""Every role x every route x own and foreign objects: the status, and nothing changed on refusal."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Challenge, ChallengeStatus, Municipality, Organization, Technology
+
+from .web import challenge_form, login, state_fingerprint, technology_form
+
+ROLES = ("anonymous", "officer", "member", "coordinator", "admin")
+
+
+@pytest.fixture
+def ids(demo_app) -> dict[str, int]:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    by_name = {m.name: m.id for m in session.scalars(select(Municipality))}
+    orgs = {o.name: o.id for o in session.scalars(select(Organization))}
+
+    def challenge(municipality: str, status: ChallengeStatus = ChallengeStatus.OPEN) -> int:
+        return session.scalar(select(Challenge.id).where(Challenge.municipality_id == by_name[municipality],
+                                                         Challenge.status == status).limit(1))
+
+    def technology(org: str) -> int:
+        return session.scalar(select(Technology.id).where(Technology.organization_id == orgs[org]).limit(1))
+
+    # A pending application to review.
+    pending = Organization(name="審査待ち株式会社", kind="company", member_category="corporate", membership_status="pending")
+    session.add(pending)
+    session.commit()
+    result = {
+        "own_challenge": challenge("河内長野市"), "foreign_challenge": challenge("豊中市"),
+        "foreign_draft": challenge("四條畷市", ChallengeStatus.DRAFT),
+        "own_technology": technology("なにわモビリティ株式会社"), "foreign_technology": technology("みまもりテック株式会社"),
+        "pending_org": pending.id, "kawachinagano": by_name["河内長野市"],
+    }
+    session.close()
+    return result
+
+
+def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
+    """(name, method, url, form, expected status per role)."""
+    own_c, foreign_c, own_t, foreign_t = ids["own_challenge"], ids["foreign_challenge"], ids["own_technology"], ids["foreign_technology"]
+    login_redirect = 302
+    return [
+        ("browse challenges", "GET", "/challenges", None,
+         dict(anonymous=login_redirect, officer=200, member=200, coordinator=200, admin=200)),
+        ("view open challenge", "GET", f"/challenges/{foreign_c}", None,
+         dict(anonymous=login_redirect, officer=200, member=200, coordinator=200, admin=200)),
+        ("view another municipality's draft", "GET", f"/challenges/{ids['foreign_draft']}", None,
+         dict(anonymous=login_redirect, officer=404, member=404, coordinator=200, admin=200)),
+        ("new challenge form", "GET", "/challenges/new", None,
+         dict(anonymous=login_redirect, officer=200, member=403, coordinator=403, admin=200)),
+        ("post challenge", "POST", "/challenges/new", challenge_form(municipality_id=str(ids["kawachinagano"])),
+         dict(anonymous=login_redirect, officer=302, member=403, coordinator=403, admin=302)),
+        ("edit own challenge form", "GET", f"/challenges/{own_c}/edit", None,
+         dict(anonymous=login_redirect, officer=200, member=403, coordinator=403, admin=200)),
+        ("edit foreign challenge form", "GET", f"/challenges/{foreign_c}/edit", None,
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=200)),
+        ("save own challenge", "POST", f"/challenges/{own_c}/edit", challenge_form(version="1"),
+         dict(anonymous=login_redirect, officer=302, member=403, coordinator=403, admin=302)),
+        ("save foreign challenge", "POST", f"/challenges/{foreign_c}/edit", challenge_form(version="1"),
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=302)),
+        ("close own challenge", "POST", f"/challenges/{own_c}/status", {"status": "closed", "version": "1"},
+         dict(anonymous=login_redirect, officer=302, member=403, coordinator=403, admin=302)),
+        ("close foreign challenge", "POST", f"/challenges/{foreign_c}/status", {"status": "closed", "version": "1"},
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=302)),
+        ("shortlist on own challenge", "POST", f"/challenges/{own_c}/shortlist", {"technology_id": str(own_t)},
+         dict(anonymous=login_redirect, officer=302, member=403, coordinator=403, admin=302)),
+        ("shortlist on foreign challenge", "POST", f"/challenges/{foreign_c}/shortlist", {"technology_id": str(own_t)},
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=302)),
+        ("browse technologies", "GET", "/technologies", None,
+         dict(anonymous=login_redirect, officer=200, member=200, coordinator=200, admin=200)),
+        ("view technology", "GET", f"/technologies/{foreign_t}", None,
+         dict(anonymous=login_redirect, officer=200, member=200, coordinator=200, admin=200)),
+        ("new technology form", "GET", "/technologies/new", None,
+         dict(anonymous=login_redirect, officer=403, member=200, coordinator=403, admin=200)),
+        ("post technology", "POST", "/technologies/new", technology_form(organization_id=str(1)),
+         dict(anonymous=login_redirect, officer=403, member=302, coordinator=403, admin=302)),
+        ("edit own technology form", "GET", f"/technologies/{own_t}/edit", None,
+         dict(anonymous=login_redirect, officer=403, member=200, coordinator=403, admin=200)),
+        ("edit foreign technology form", "GET", f"/technologies/{foreign_t}/edit", None,
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=200)),
+        ("save own technology", "POST", f"/technologies/{own_t}/edit", technology_form(version="1"),
+         dict(anonymous=login_redirect, officer=403, member=302, coordinator=403, admin=302)),
+        ("save foreign technology", "POST", f"/technologies/{foreign_t}/edit", technology_form(version="1"),
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=302)),
+        ("retire own technology", "POST", f"/technologies/{own_t}/retire", {"version": "1", "retired": "1"},
+         dict(anonymous=login_redirect, officer=403, member=302, coordinator=403, admin=302)),
+        ("retire foreign technology", "POST", f"/technologies/{foreign_t}/retire", {"version": "1", "retired": "1"},
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=302)),
+        ("municipality home", "GET", "/municipality", None,
+         dict(anonymous=login_redirect, officer=200, member=403, coordinator=403, admin=403)),
+        ("company home", "GET", "/company", None,
+         dict(anonymous=login_redirect, officer=403, member=200, coordinator=403, admin=403)),
+        ("coordination", "GET", "/coordination", None,
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=200, admin=200)),
+        ("approve application", "POST", f"/coordination/applications/{ids['pending_org']}", {"decision": "approve"},
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=302, admin=302)),
+        ("user administration", "GET", "/admin/users", None,
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=200)),
+        ("create officer", "POST", "/admin/users",
+         {"email": "new.officer@example.jp", "display_name": "新任", "role": "municipal_officer",
+          "municipality_id": str(ids["kawachinagano"]), "password": "long-enough-pass"},
+         dict(anonymous=login_redirect, officer=403, member=403, coordinator=403, admin=302)),
+        ("organization profile", "GET", "/organizations/1", None,
+         dict(anonymous=login_redirect, officer=200, member=200, coordinator=200, admin=200)),
+        ("pending organization profile", "GET", f"/organizations/{ids['pending_org']}", None,
+         dict(anonymous=login_redirect, officer=404, member=404, coordinator=200, admin=200)),
+    ]
+
+
+ROUTE_NAMES = [route[0] for route in _routes({k: 1 for k in (
+    "own_challenge", "foreign_challenge", "foreign_draft", "own_technology", "foreign_technology", "pending_org",
+    "kawachinagano")})]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route_name", ROUTE_NAMES)
+def test_permission_table(demo_app, ids, role: str, route_name: str) -> None:
+    name, method, url, form, expected = next(r for r in _routes(ids) if r[0] == route_name)
+    client = demo_app.test_client()
+    if role != "anonymous":
+        login(client, role)
+    before = state_fingerprint(demo_app)
+
+    response = client.get(url) if method == "GET" else client.post(url, data=form)
+
+    assert response.status_code == expected[role], f"{role} {method} {url}: {response.text[:300]}"
+    if response.status_code >= 400 or method == "GET":
+        after = state_fingerprint(demo_app)
+        # A refused request changes nothing (logins write nothing either once signed in).
+        assert after == before
+    if role == "anonymous":
+        assert "/login" in response.headers["Location"]

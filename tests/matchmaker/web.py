@@ -1,0 +1,64 @@
+"""Helpers for tests that drive the app over HTTP."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, Challenge, Organization, ShortlistEntry, Technology, User
+
+PASSWORDS = {
+    "admin": "demo-admin-2026", "coordinator": "demo-coord-2026", "officer": "demo-officer-2026",
+    "member": "demo-member-2026",
+}
+ACCOUNTS = {
+    "officer": "officer.kawachinagano@demo.matchmaker.example",
+    "officer_toyonaka": "officer.toyonaka@demo.matchmaker.example",
+    "member": "member@naniwa-mobility.example",
+    "member_mimamori": "member@mimamori-tech.example",
+    "coordinator": "coordinator@demo.matchmaker.example",
+    "admin": "admin@demo.matchmaker.example",
+}
+
+
+def login(client, who: str):  # type: ignore[no-untyped-def]
+    password = PASSWORDS[who.split("_")[0]]
+    response = client.post("/login", data={"email": ACCOUNTS[who], "password": password})
+    assert response.status_code == 302, response.text[:500]
+    return client
+
+
+def state_fingerprint(app) -> tuple:  # type: ignore[no-untyped-def]
+    """Counts and versions that any accepted change would move."""
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    try:
+        return (
+            session.scalar(select(func.count(AuditEvent.id))),
+            session.scalar(select(func.count(Challenge.id))),
+            session.scalar(select(func.sum(Challenge.version))),
+            session.scalar(select(func.count(Technology.id))),
+            session.scalar(select(func.sum(Technology.version))),
+            session.scalar(select(func.count(ShortlistEntry.id))),
+            session.scalar(select(func.count(User.id))),
+            tuple(session.scalars(select(Organization.membership_status).order_by(Organization.id))),
+        )
+    finally:
+        session.close()
+
+
+def challenge_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+    data = {
+        "title": "駅前の放置自転車", "description": "駅前に放置自転車が多く、歩行者の通行を妨げています。",
+        "field_keys": ["mobility"], "target": "駅周辺", "budget_range": "under_1m", "desired_start": "2027-04-01",
+        "available_data": "", "status": "open",
+    }
+    data.update(overrides)
+    return data
+
+
+def technology_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+    data = {
+        "title": "放置自転車の自動検知", "description": "カメラ映像から放置自転車を検知し、撤去の計画を支援します。",
+        "field_keys": ["mobility", "safety"], "maturity": "piloted", "price_band": "under_1m",
+    }
+    data.update(overrides)
+    return data
