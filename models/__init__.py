@@ -14,6 +14,17 @@ from .enums import (
     PriceBand,
     Role,
 )
+from .workflow import (
+    TERMINAL_STAGES,
+    ContractType,
+    Notification,
+    OutboxEmail,
+    Project,
+    ProjectKpi,
+    ProjectStageChange,
+    RolloutPattern,
+    Stage,
+)
 from .reference import (
     FIELD_KEYS,
     Field,
@@ -24,6 +35,8 @@ from .reference import (
 )
 
 __all__ = [
+    "ContractType", "Notification", "OutboxEmail", "Project", "ProjectKpi", "ProjectStageChange", "RolloutPattern",
+    "Stage", "TERMINAL_STAGES",
     "AuditEvent", "Base", "BudgetRange", "Challenge", "ChallengeStatus", "FIELD_KEYS", "Field",
     "InvalidLocalGovernmentCode", "LoginAttempt", "Maturity", "MemberCategory", "MembershipStatus",
     "Municipality", "NAMING_CONVENTION", "Organization", "OrganizationKind", "PriceBand", "Role",

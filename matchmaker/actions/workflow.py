@@ -1,0 +1,393 @@
+"""The workflow of a project: one table of legal moves, one function that makes any move.
+
+Each move names the stages it leaves from, the stage it leads to, and who may make it:
+  officer      an officer of a participating municipality
+  lead         a member of the lead organization
+  coordinator  a coordinator covering one of the project's fields
+Admins may make every move. A project is visible to its participants, coordinators and admins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    TERMINAL_STAGES,
+    Challenge,
+    ChallengeStatus,
+    ContractType,
+    Municipality,
+    Notification,
+    OutboxEmail,
+    Project,
+    ProjectKpi,
+    ProjectStageChange,
+    Role,
+    RolloutPattern,
+    Stage,
+    Technology,
+    User,
+    utcnow,
+)
+
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .audit import record_change
+from .catalogue import _collect, get_challenge, get_technology
+from .validation import clean_text
+
+OFFICER, LEAD, COORDINATOR = "officer", "lead", "coordinator"
+OPEN_STAGES = frozenset(Stage) - TERMINAL_STAGES
+
+APPROVAL_CHECKLIST = {
+    "kpis_measurable": _l("KPIは測定可能で、基準値と目標値がある"),
+    "data_handling_reviewed": _l("データの取扱い（個人情報・セキュリティ）を確認した"),
+    "funding_confirmed": _l("費用と財源の見込みを確認した"),
+    "municipality_consent": _l("参加自治体の担当課が実施に合意している"),
+}
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    sources: frozenset[Stage]
+    target: Stage
+    actors: frozenset[str]
+    label: Any
+    needs_comment: bool = False
+
+
+MOVES: dict[str, Move] = {move.name: move for move in (
+    Move("accept", frozenset({Stage.PROPOSED}), Stage.ACCEPTED, frozenset({OFFICER}), _l("提案を受け入れる")),
+    Move("decline", frozenset({Stage.PROPOSED}), Stage.DECLINED, frozenset({OFFICER}), _l("提案を辞退する"), True),
+    Move("request_pilot", frozenset({Stage.ACCEPTED}), Stage.PILOT_REQUESTED, frozenset({LEAD, OFFICER}),
+         _l("実証の承認を申請する")),
+    Move("approve_pilot", frozenset({Stage.PILOT_REQUESTED}), Stage.PILOT_APPROVED, frozenset({COORDINATOR}),
+         _l("実証を承認する")),
+    Move("return_pilot", frozenset({Stage.PILOT_REQUESTED}), Stage.ACCEPTED, frozenset({COORDINATOR}),
+         _l("コメントを付けて差し戻す"), True),
+    Move("reject_pilot", frozenset({Stage.PILOT_REQUESTED}), Stage.PILOT_REJECTED, frozenset({COORDINATOR}),
+         _l("実証を却下する"), True),
+    Move("start_pilot", frozenset({Stage.PILOT_APPROVED}), Stage.IN_PILOT, frozenset({OFFICER, LEAD}),
+         _l("実証を開始する")),
+    Move("evaluate", frozenset({Stage.IN_PILOT}), Stage.EVALUATED, frozenset({OFFICER}), _l("評価を記録する")),
+    Move("implement", frozenset({Stage.EVALUATED}), Stage.IMPLEMENTED, frozenset({OFFICER}), _l("社会実装を記録する")),
+    Move("withdraw", OPEN_STAGES, Stage.WITHDRAWN, frozenset({LEAD}), _l("提案を取り下げる"), True),
+    Move("cancel", OPEN_STAGES, Stage.CANCELLED, frozenset({OFFICER, COORDINATOR}), _l("プロジェクトを中止する"), True),
+)}
+
+
+@dataclass
+class MoveInput:
+    expected_version: int | None
+    comment: str = ""
+    # request_pilot
+    scope: str = ""
+    months: int | None = None
+    data_handling: str = ""
+    cost_yen: int | None = None
+    funding: str = ""
+    kpis: Sequence[dict[str, Any]] = field(default_factory=list)  # name, unit, baseline, target
+    # approve_pilot
+    checklist: Sequence[str] = field(default_factory=list)
+    # evaluate
+    kpi_results: dict[int, float | None] = field(default_factory=dict)
+    # start_pilot / implement
+    start_date: dt.date | None = None
+    contract_type: str = ""
+
+
+# -- who is who ---------------------------------------------------------------------------
+def project_fields(project: Project) -> set[str]:
+    return {f.key for c in project.challenges for f in c.fields} | {f.key for t in project.technologies for f in t.fields}
+
+
+def relations(project: Project, user: User) -> set[str]:
+    """The roles the user plays in this project."""
+    found: set[str] = set()
+    if user.role is Role.ADMIN:
+        return {OFFICER, LEAD, COORDINATOR}
+    if user.role is Role.MUNICIPAL_OFFICER and user.municipality_id in {m.id for m in project.municipalities}:
+        found.add(OFFICER)
+    if user.role is Role.COMPANY_MEMBER and user.organization_id == project.lead_organization_id:
+        found.add(LEAD)
+    if user.role is Role.COORDINATOR and {f.key for f in user.coordinator_fields} & project_fields(project):
+        found.add(COORDINATOR)
+    return found
+
+
+def can_view(project: Project, user: User) -> bool:
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return True
+    if user.role is Role.COMPANY_MEMBER and user.organization_id in {o.id for o in project.organizations}:
+        return True
+    return bool(relations(project, user))
+
+
+def get_project(session: Session, project_id: int, *, actor: User) -> Project:
+    """Raises NotFound when the project does not exist or is not the actor's to see."""
+    project = session.get(Project, project_id)
+    if project is None or not can_view(project, actor):
+        raise NotFound()
+    return project
+
+
+def available_moves(project: Project, user: User) -> list[Move]:
+    mine = relations(project, user)
+    return [m for m in MOVES.values() if project.stage in m.sources and m.actors & mine]
+
+
+# -- proposing ----------------------------------------------------------------------------
+def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], technology_ids: Sequence[int],
+            title: str, summary: str) -> Project:
+    """A company proposes its technologies for open issues (from a match or directly).
+
+    Raises PermissionDenied, NotFound or ValidationError.
+    """
+    if actor.role not in (Role.COMPANY_MEMBER, Role.ADMIN):
+        raise PermissionDenied()
+    title, summary = _collect(
+        lambda: clean_text(title, field="title", max_length=160),
+        lambda: clean_text(summary, field="summary", max_length=4000, required=False, multiline=True),
+    )
+    challenges = [get_challenge(session, i, actor=actor) for i in dict.fromkeys(challenge_ids)]
+    technologies = [get_technology(session, i, actor=actor) for i in dict.fromkeys(technology_ids)]
+    if not challenges or not technologies:
+        raise ValidationError(_l("地域課題と技術をそれぞれ1つ以上選んでください。"))
+    if any(c.status is not ChallengeStatus.OPEN for c in challenges):
+        raise Conflict(_l("受付中でない地域課題には提案できません。"))
+    organizations = {t.organization_id for t in technologies}
+    if actor.role is Role.COMPANY_MEMBER and organizations != {actor.organization_id}:
+        raise PermissionDenied(_l("提案できるのは自社の技術だけです。"))
+    project = Project(
+        title=title, summary=summary, stage=Stage.PROPOSED, lead_organization_id=technologies[0].organization_id,
+        created_by=actor, challenges=challenges, technologies=technologies,
+        municipalities=list({c.municipality_id: c.municipality for c in challenges}.values()),
+        organizations=list({t.organization_id: t.organization for t in technologies}.values()),
+    )
+    session.add(project)
+    session.flush()
+    _record(session, project, actor=actor, move="propose", source=None, comment="")
+    _notify(session, project, actor=actor, message=_l("新しい提案「%(title)s」が届きました。", title=project.title))
+    return project
+
+
+def start_rollout(session: Session, origin_id: int, *, actor: User, municipality_ids: Sequence[int],
+                  pattern: str, comment: str = "") -> Project:
+    """Start a rollout (横展開) of an implemented project to other municipalities.
+
+    Raises NotFound, PermissionDenied, Conflict (origin not implemented) or ValidationError.
+    """
+    origin = get_project(session, origin_id, actor=actor)
+    if not relations(origin, actor) & {LEAD, COORDINATOR}:
+        raise PermissionDenied()
+    if origin.stage is not Stage.IMPLEMENTED:
+        raise Conflict(_l("横展開できるのは社会実装済みのプロジェクトだけです。"))
+    try:
+        rollout_pattern = RolloutPattern(pattern)
+    except ValueError:
+        raise ValidationError(field_errors={"pattern": [_l("選択肢から選んでください。")]}) from None
+    comment = clean_text(comment, field="comment", max_length=2000, required=False, multiline=True)
+    targets = list(session.scalars(select(Municipality).where(Municipality.id.in_(list(municipality_ids)))))
+    existing = {m.id for m in origin.municipalities}
+    targets = [m for m in targets if m.id not in existing]
+    if not targets:
+        raise ValidationError(field_errors={"municipality_ids": [_l("展開先の自治体を選んでください。")]})
+    names = "、".join(m.name for m in targets)
+    project = Project(
+        title=_l("%(title)s（%(places)sへの横展開）", title=origin.title, places=names).__str__()[:160],
+        summary=origin.summary, stage=Stage.PROPOSED, lead_organization_id=origin.lead_organization_id,
+        created_by=actor, origin=origin, rollout_pattern=rollout_pattern, technologies=list(origin.technologies),
+        municipalities=targets, organizations=list(origin.organizations),
+        challenges=[c for c in session.scalars(select(Challenge).where(
+            Challenge.municipality_id.in_([m.id for m in targets]), Challenge.status == ChallengeStatus.OPEN))
+            if {f.key for f in c.fields} & project_fields(origin)],
+    )
+    session.add(project)
+    session.flush()
+    _record(session, project, actor=actor, move="rollout", source=None, comment=comment,
+            details={"origin_project_id": origin.id, "pattern": rollout_pattern.value})
+    _notify(session, project, actor=actor, message=_l("横展開の提案「%(title)s」が届きました。", title=project.title))
+    return project
+
+
+# -- moving -------------------------------------------------------------------------------
+def make_move(session: Session, project_id: int, move_name: str, data: MoveInput, *, actor: User) -> Project:
+    """Make one move. Raises NotFound, PermissionDenied (not the legal actor), Conflict (illegal
+    from this stage, or the form is stale) or ValidationError (the move's inputs)."""
+    project = get_project(session, project_id, actor=actor)
+    move = MOVES.get(move_name)
+    if move is None:
+        raise NotFound()
+    if not move.actors & relations(project, actor):
+        raise PermissionDenied(_l("この操作を行えるのは、このプロジェクトの担当者だけです。"))
+    if project.stage not in move.sources:
+        raise Conflict(_l("現在の段階（%(stage)s）ではこの操作はできません。", stage=STAGE_LABELS[project.stage]))
+    if data.expected_version is not None and data.expected_version != project.version:
+        raise Conflict()
+    comment = clean_text(data.comment, field="comment", max_length=2000, required=move.needs_comment, multiline=True)
+    details = _APPLY[move.name](session, project, data)
+    source = project.stage
+    project.stage = move.target
+    project.stage_changed_at = utcnow()
+    session.flush()
+    _record(session, project, actor=actor, move=move.name, source=source, comment=comment, details=details)
+    _notify(session, project, actor=actor, message=_l(
+        "「%(title)s」: %(from)s → %(to)s", title=project.title, **{"from": STAGE_LABELS[source], "to": STAGE_LABELS[move.target]}))
+    return project
+
+
+def _nothing(_session: Session, _project: Project, _data: MoveInput) -> None:
+    return None
+
+
+def _request_pilot(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
+    scope, handling, funding = _collect(
+        lambda: clean_text(data.scope, field="scope", max_length=4000, multiline=True),
+        lambda: clean_text(data.data_handling, field="data_handling", max_length=4000, multiline=True),
+        lambda: clean_text(data.funding, field="funding", max_length=200),
+    )
+    errors: dict[str, list[Any]] = {}
+    if data.months is None or not 1 <= data.months <= 36:
+        errors["months"] = [_l("期間は1〜36か月で入力してください。")]
+    if data.cost_yen is None or not 0 <= data.cost_yen <= 10_000_000_000:
+        errors["cost_yen"] = [_l("費用は0以上の整数（円）で入力してください。")]
+    kpis = []
+    for position, kpi in enumerate(data.kpis):
+        name = (kpi.get("name") or "").strip()
+        if not name:
+            continue
+        if kpi.get("baseline") is None or kpi.get("target") is None:
+            errors.setdefault("kpis", []).append(_l("KPI「%(name)s」の基準値と目標値を数値で入力してください。", name=name[:40]))
+            continue
+        kpis.append(ProjectKpi(position=position, name=clean_text(name, field="kpis", max_length=120),
+                               unit=clean_text(kpi.get("unit"), field="kpis", max_length=30, required=False),
+                               baseline=float(kpi["baseline"]), target=float(kpi["target"])))
+    if not kpis and "kpis" not in errors:
+        errors["kpis"] = [_l("KPIを1つ以上、基準値と目標値とともに入力してください。")]
+    if errors:
+        raise ValidationError(field_errors=errors)
+    project.pilot_scope, project.pilot_data_handling, project.pilot_funding = scope, handling, funding
+    project.pilot_months, project.pilot_cost_yen = data.months, data.cost_yen
+    project.kpis = kpis
+    return {"months": data.months, "cost_yen": data.cost_yen, "kpis": [k.name for k in kpis]}
+
+
+def _approve_pilot(_session: Session, _project: Project, data: MoveInput) -> dict[str, Any]:
+    missing = [key for key in APPROVAL_CHECKLIST if key not in set(data.checklist)]
+    if missing:
+        raise ValidationError(field_errors={"checklist": [_l("承認の前に、チェックリストのすべての項目を確認してください。")]})
+    return {"checklist": sorted(APPROVAL_CHECKLIST)}
+
+
+def _start_pilot(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
+    project.pilot_started_on = data.start_date or dt.date.today()
+    return {"started_on": project.pilot_started_on.isoformat()}
+
+
+def _evaluate(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
+    missing = [k.name for k in project.kpis if data.kpi_results.get(k.id) is None]
+    if missing:
+        raise ValidationError(field_errors={"kpi_results": [_l("すべてのKPIの結果を数値で入力してください。")]})
+    summary = clean_text(data.comment, field="comment", max_length=2000, required=True, multiline=True)
+    for kpi in project.kpis:
+        kpi.result = float(data.kpi_results[kpi.id])  # type: ignore[arg-type]
+    project.evaluation_summary = summary
+    return {"results": {k.name: k.result for k in project.kpis}}
+
+
+def _implement(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
+    errors: dict[str, list[Any]] = {}
+    try:
+        contract = ContractType(data.contract_type)
+    except ValueError:
+        errors["contract_type"] = [_l("契約方式を選んでください。")]
+    if data.start_date is None:
+        errors["start_date"] = [_l("開始日を入力してください。")]
+    if errors:
+        raise ValidationError(field_errors=errors)
+    project.contract_type, project.implementation_start = contract, data.start_date
+    return {"contract_type": contract.value, "start": data.start_date.isoformat()}  # type: ignore[union-attr]
+
+
+_APPLY = {name: _nothing for name in MOVES} | {
+    "request_pilot": _request_pilot, "approve_pilot": _approve_pilot, "start_pilot": _start_pilot,
+    "evaluate": _evaluate, "implement": _implement,
+}
+
+
+# -- history and notifications --------------------------------------------------------------
+def _record(session: Session, project: Project, *, actor: User, move: str, source: Stage | None, comment: str,
+            details: dict[str, Any] | None = None) -> None:
+    session.add(ProjectStageChange(project_id=project.id, actor_id=actor.id, move=move, from_stage=source,
+                                   to_stage=project.stage, comment=comment, details=details))
+    record_change(session, actor=actor, entity_type="project", entity_id=project.id, action=f"project:{move}",
+                  before={"stage": source.value} if source else None, after={"stage": project.stage.value},
+                  reason=comment)
+
+
+def participants(session: Session, project: Project) -> list[User]:
+    municipality_ids = [m.id for m in project.municipalities]
+    organization_ids = [o.id for o in project.organizations]
+    people = list(session.scalars(select(User).where(User.is_active.is_(True), (
+        (User.role == Role.MUNICIPAL_OFFICER) & User.municipality_id.in_(municipality_ids)) | (
+        (User.role == Role.COMPANY_MEMBER) & User.organization_id.in_(organization_ids)))))
+    if project.stage is Stage.PILOT_REQUESTED:
+        fields = project_fields(project)
+        people += [u for u in session.scalars(select(User).where(User.role == Role.COORDINATOR, User.is_active.is_(True)))
+                   if {f.key for f in u.coordinator_fields} & fields]
+    return people
+
+
+def _notify(session: Session, project: Project, *, actor: User, message: Any) -> None:
+    for person in participants(session, project):
+        if person.id == actor.id:
+            continue
+        with force_locale(person.locale or "ja"):
+            text = str(message)
+            subject = _("[OSPFマッチング] %(title)s", title=project.title)[:200]
+        session.add(Notification(user_id=person.id, project_id=project.id, message=text))
+        session.add(OutboxEmail(recipient=person.email, subject=subject,
+                                body=f"{text}\n\n{_('プロジェクト')}: /projects/{project.id}\n"))
+
+
+STAGE_LABELS = {
+    Stage.PROPOSED: _l("提案"), Stage.ACCEPTED: _l("協議中"), Stage.DECLINED: _l("辞退"),
+    Stage.PILOT_REQUESTED: _l("実証申請中"), Stage.PILOT_APPROVED: _l("実証承認済み"), Stage.PILOT_REJECTED: _l("実証却下"),
+    Stage.IN_PILOT: _l("実証中"), Stage.EVALUATED: _l("評価済み"), Stage.IMPLEMENTED: _l("社会実装"),
+    Stage.WITHDRAWN: _l("取り下げ"), Stage.CANCELLED: _l("中止"),
+}
+CONTRACT_LABELS = {ContractType.PROPOSAL: _l("プロポーザル方式"), ContractType.NEGOTIATED: _l("随意契約"),
+                   ContractType.JOINT: _l("共同調達")}
+PATTERN_LABELS = {
+    RolloutPattern.AS_IS: _l("A そのまま横展開"), RolloutPattern.ADAPTED: _l("B カスタマイズ進化"),
+    RolloutPattern.JOINT_ORDER: _l("C 共同発注"), RolloutPattern.PREFECTURE_WIDE: _l("D 広域化・最適化"),
+}
+
+
+def mark_notifications_read(session: Session, *, actor: User) -> int:
+    unread = list(session.scalars(select(Notification).where(Notification.user_id == actor.id,
+                                                             Notification.read_at.is_(None))))
+    for notification in unread:
+        notification.read_at = utcnow()
+    return len(unread)
+
+
+def inbox(session: Session, *, actor: User) -> list[tuple[Project, list[Move]]]:
+    """Projects waiting for this person, with the moves they can make."""
+    query = select(Project).where(Project.stage.in_([s.value for s in OPEN_STAGES])).order_by(Project.stage_changed_at)
+    waiting = []
+    for project in session.scalars(query):
+        moves = [m for m in available_moves(project, actor) if m.name not in ("withdraw", "cancel", "return_pilot",
+                                                                                "reject_pilot", "decline")]
+        if moves:
+            waiting.append((project, moves))
+    return waiting

@@ -1,0 +1,81 @@
+"""Real Chromium (Debian's package, driven by Playwright) against a live server on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions",
+]
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (run `make system-deps`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, demo_db_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from matchmaker import create_app
+
+    database = tmp_path / "db.sqlite3"
+    shutil.copy(demo_db_template, database)
+    monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "browser-test",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    app.extensions["sqlalchemy_engine"].dispose()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server, locale="ja-JP")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+    """For journeys with several people at once: each gets their own browser context."""
+    contexts = []
+
+    def make():  # type: ignore[no-untyped-def]
+        context = browser.new_context(base_url=live_server, locale="ja-JP")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
