@@ -54,7 +54,7 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_command(reference_only: bool) -> None:
     """Load reference data and demo data. Safe to run again: existing records are kept."""
-    from seed import load_demo, load_reference
+    from seed import load_demo, load_demo_projects, load_reference
 
     from .actions.accounts import hash_password
 
@@ -62,6 +62,7 @@ def seed_command(reference_only: bool) -> None:
         created = load_reference(session)
         if not reference_only:
             created.update(load_demo(session, hash_password=hash_password))
+            created.update(load_demo_projects(session))
     summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items())) or "nothing new"
     click.echo(f"seeded: {summary}")
 

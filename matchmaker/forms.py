@@ -184,3 +184,36 @@ def apply_errors(form: FlaskForm, error: DomainError) -> None:
                 form.form_errors.extend(messages)
     else:
         form.form_errors.append(error.message)
+
+
+class ProposeForm(FlaskForm):
+    title = StringField(_l("プロジェクト名"))
+    summary = TextAreaField(_l("提案の概要"), description=_l("課題にどう応えるか、体制、想定スケジュールなど。"))
+
+
+class MoveForm(FlaskForm):
+    """CSRF and the fields every move shares; move-specific inputs are parsed by the view."""
+
+    version = VersionField()
+    comment = TextAreaField(_l("コメント"))
+
+
+class RolloutForm(FlaskForm):
+    pattern = SelectField(_l("横展開のパターン"), validate_choice=False, choices=[])
+    comment = TextAreaField(_l("コメント（任意）"))
+
+
+def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | None:
+    """Parse 1,200 / １２００ / 12.5; None for blank or not a number."""
+    text = unicodedata.normalize("NFKC", raw or "").replace(",", "").replace("円", "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    if integer:
+        return int(value) if value.is_integer() else None
+    return value

@@ -41,6 +41,12 @@ def init_app(app: Flask) -> None:
         MATURITY_LABELS_BY_VALUE={m.value: label for m, label in MATURITY_LABELS.items()},
         STATUS_LABELS_BY_VALUE={s.value: label for s, label in STATUS_LABELS.items()},
     )
+    from .actions.workflow import APPROVAL_CHECKLIST, CONTRACT_LABELS, MOVE_FIELD_LABELS, PATTERN_LABELS, STAGE_LABELS
+
+    app.jinja_env.globals.update(STAGE_LABELS=STAGE_LABELS, CONTRACT_LABELS=CONTRACT_LABELS,
+                                 STAGE_LABELS_BY_VALUE_ALL={s.value: label for s, label in STAGE_LABELS.items()},
+                                 PATTERN_LABELS=PATTERN_LABELS, APPROVAL_CHECKLIST=APPROVAL_CHECKLIST,
+                                 MOVE_FIELD_LABELS=MOVE_FIELD_LABELS)
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["field_label"] = _field_label
     app.jinja_env.add_extension("jinja2.ext.do")

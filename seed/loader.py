@@ -164,3 +164,107 @@ def load_demo(session: Session, *, hash_password: Callable[[str], str]) -> Count
         created["challenges"] += 1
     session.flush()
     return created
+
+
+# The stage each recorded move leads to (mirrors the workflow's table of moves; seeding
+# replays dated history, so it writes rows directly instead of calling the live actions).
+_DEMO_MOVE_TARGETS = {
+    "propose": "proposed", "rollout": "proposed", "accept": "accepted", "decline": "declined",
+    "request_pilot": "pilot_requested", "approve_pilot": "pilot_approved", "reject_pilot": "pilot_rejected",
+    "return_pilot": "accepted", "start_pilot": "in_pilot", "evaluate": "evaluated", "implement": "implemented",
+    "withdraw": "withdrawn", "cancel": "cancelled",
+}
+_BY_OFFICER = {"accept", "decline", "evaluate", "implement", "cancel"}
+_BY_COORDINATOR = {"approve_pilot", "reject_pilot", "return_pilot"}
+
+
+def _at(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value).replace(hour=10, tzinfo=dt.timezone.utc)
+
+
+def load_demo_projects(session: Session) -> Counter[str]:
+    """Projects in every stage with dated histories, and a rollout. Needs load_demo first."""
+    from models import ContractType, Project, ProjectKpi, ProjectStageChange, RolloutPattern, Stage
+
+    created: Counter[str] = Counter()
+    existing = set(session.scalars(select(Project.title)))
+    challenge_keys = {c["key"]: (c["municipality"], c["title"]) for c in demo_challenges()}
+    technology_keys = {t["key"]: (o["name"], t["title"]) for o in demo_organizations() for t in o.get("technology", [])}
+    challenges = {(c.municipality.name, c.title): c for c in session.scalars(select(Challenge))}
+    technologies = {(t.organization.name, t.title): t for t in session.scalars(select(Technology))}
+    users = list(session.scalars(select(User)))
+    admin = next(u for u in users if u.role is Role.ADMIN)
+
+    def actor_for(move: str, project: Project) -> User:
+        if move in _BY_COORDINATOR:
+            fields = {f.key for c in project.challenges for f in c.fields}
+            return next((u for u in users if u.role is Role.COORDINATOR
+                         and {f.key for f in u.coordinator_fields} & fields), admin)
+        if move in _BY_OFFICER:
+            ids = {m.id for m in project.municipalities}
+            return next((u for u in users if u.role is Role.MUNICIPAL_OFFICER and u.municipality_id in ids), admin)
+        return next((u for u in users if u.role is Role.COMPANY_MEMBER
+                     and u.organization_id == project.lead_organization_id), admin)
+
+    def replay(project: Project, moves: list[list[str]]) -> None:
+        previous = None
+        for move in moves:
+            name, when, comment = move[0], move[1], (move[2] if len(move) > 2 else "")
+            target = Stage(_DEMO_MOVE_TARGETS[name])
+            session.add(ProjectStageChange(project=project, actor=actor_for(name, project), move=name,
+                                           from_stage=previous, to_stage=target, at=_at(when), comment=comment))
+            previous = target
+            project.stage, project.stage_changed_at = target, _at(when)
+        project.created_at = _at(moves[0][1])
+
+    document = next(_read_toml("demo_projects.toml"))
+    by_title: dict[str, Project] = {p.title: p for p in session.scalars(select(Project))}
+    for record in document["project"]:
+        if record["title"] in existing:
+            continue
+        project_challenges = [challenges[challenge_keys[k]] for k in record["challenges"]]
+        project_technologies = [technologies[technology_keys[k]] for k in record["technologies"]]
+        project = Project(
+            title=record["title"], summary=record.get("summary", ""), challenges=project_challenges,
+            technologies=project_technologies, lead_organization=project_technologies[0].organization,
+            municipalities=list({c.municipality_id: c.municipality for c in project_challenges}.values()),
+            organizations=list({t.organization_id: t.organization for t in project_technologies}.values()),
+        )
+        pilot = record.get("pilot")
+        if pilot:
+            project.pilot_scope, project.pilot_months = pilot["scope"], pilot["months"]
+            project.pilot_data_handling, project.pilot_cost_yen = pilot["data_handling"], pilot["cost_yen"]
+            project.pilot_funding = pilot["funding"]
+        project.kpis = [ProjectKpi(position=i, name=k["name"], unit=k.get("unit", ""), baseline=k["baseline"],
+                                   target=k["target"], result=k.get("result"))
+                        for i, k in enumerate(record.get("kpis", []))]
+        project.evaluation_summary = record.get("evaluation", "")
+        if "contract" in record:
+            project.contract_type = ContractType(record["contract"]["type"])
+            project.implementation_start = record["contract"]["start"]
+        session.add(project)
+        session.flush()
+        if any(m[0] == "start_pilot" for m in record["moves"]):
+            project.pilot_started_on = _at(next(m[1] for m in record["moves"] if m[0] == "start_pilot")).date()
+        project.created_by = actor_for("propose", project)
+        replay(project, record["moves"])
+        by_title[project.title] = project
+        created["projects"] += 1
+    for record in document.get("rollout", []):
+        origin = by_title[record["origin"]]
+        targets = [m for m in session.scalars(select(Municipality).where(Municipality.name.in_(record["municipalities"])))]
+        title = f"{origin.title}（{'、'.join(m.name for m in targets)}への横展開）"
+        if title in existing:
+            continue
+        project = Project(
+            title=title, summary=record.get("comment", ""), origin=origin, rollout_pattern=RolloutPattern(record["pattern"]),
+            technologies=list(origin.technologies), lead_organization=origin.lead_organization,
+            municipalities=targets, organizations=list(origin.organizations),
+        )
+        session.add(project)
+        session.flush()
+        project.created_by = actor_for("propose", project)
+        replay(project, record["moves"])
+        created["projects"] += 1
+    session.flush()
+    return created

@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 from matchmaker import create_app
 from matchmaker.db import make_engine
 from matchmaker.migrate import upgrade_database
-from seed import load_demo, load_reference
+from seed import load_demo, load_demo_projects, load_reference
 
 # Tests do not need a strong KDF cost; production uses Werkzeug's scrypt default.
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -32,6 +32,7 @@ def _build_template(path: Path, *, demo: bool) -> Path:
         load_reference(session)
         if demo:
             load_demo(session, hash_password=fast_hash)
+            load_demo_projects(session)
         session.commit()
     engine.dispose()
     return path

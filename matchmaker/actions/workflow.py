@@ -250,12 +250,15 @@ def _nothing(_session: Session, _project: Project, _data: MoveInput) -> None:
 
 
 def _request_pilot(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
-    scope, handling, funding = _collect(
-        lambda: clean_text(data.scope, field="scope", max_length=4000, multiline=True),
-        lambda: clean_text(data.data_handling, field="data_handling", max_length=4000, multiline=True),
-        lambda: clean_text(data.funding, field="funding", max_length=200),
-    )
     errors: dict[str, list[Any]] = {}
+    try:
+        scope, handling, funding = _collect(
+            lambda: clean_text(data.scope, field="scope", max_length=4000, multiline=True),
+            lambda: clean_text(data.data_handling, field="data_handling", max_length=4000, multiline=True),
+            lambda: clean_text(data.funding, field="funding", max_length=200),
+        )
+    except ValidationError as error:
+        errors.update(error.field_errors)  # reported together with the checks below
     if data.months is None or not 1 <= data.months <= 36:
         errors["months"] = [_l("期間は1〜36か月で入力してください。")]
     if data.cost_yen is None or not 0 <= data.cost_yen <= 10_000_000_000:
@@ -370,6 +373,13 @@ CONTRACT_LABELS = {ContractType.PROPOSAL: _l("プロポーザル方式"), Contra
 PATTERN_LABELS = {
     RolloutPattern.AS_IS: _l("A そのまま横展開"), RolloutPattern.ADAPTED: _l("B カスタマイズ進化"),
     RolloutPattern.JOINT_ORDER: _l("C 共同発注"), RolloutPattern.PREFECTURE_WIDE: _l("D 広域化・最適化"),
+}
+
+
+MOVE_FIELD_LABELS = {
+    "scope": _l("実証の範囲"), "months": _l("期間"), "data_handling": _l("データの取扱い"), "cost_yen": _l("費用"),
+    "funding": _l("財源"), "kpis": _l("KPI"), "checklist": _l("承認のチェックリスト"), "kpi_results": _l("KPIの結果"),
+    "contract_type": _l("契約方式"), "start_date": _l("開始日"), "comment": _l("コメント・理由"),
 }
 
 

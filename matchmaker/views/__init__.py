@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, challenges, home, main, technologies
+    from . import auth, challenges, home, main, projects, technologies
 
-    for module in (main, auth, home, challenges, technologies):
+    for module in (main, auth, home, challenges, technologies, projects):
         app.register_blueprint(module.bp)

@@ -62,7 +62,7 @@ def test_member_registers_a_technology_and_finds_the_issue_ranked_for_it(new_pag
     member.get_by_role("button", name="保存する").click()
 
     ranked = member.get_by_role("region", name="相性の良い地域課題")
-    expect(ranked.get_by_role("link", name=ISSUE_TITLE)).to_be_visible()
+    expect(ranked.get_by_role("link", name=ISSUE_TITLE, exact=True)).to_be_visible()
     assert_accessible(member)
 
 

@@ -16,12 +16,13 @@ ACCOUNTS = {
     "member": "member@naniwa-mobility.example",
     "member_mimamori": "member@mimamori-tech.example",
     "coordinator": "coordinator@demo.matchmaker.example",
+    "coordinator2": "coordinator2@demo.matchmaker.example",
     "admin": "admin@demo.matchmaker.example",
 }
 
 
 def login(client, who: str):  # type: ignore[no-untyped-def]
-    password = PASSWORDS[who.split("_")[0]]
+    password = PASSWORDS[who.split("_")[0].rstrip("2")]
     response = client.post("/login", data={"email": ACCOUNTS[who], "password": password})
     assert response.status_code == 302, response.text[:500]
     return client

@@ -1,0 +1,157 @@
+"""Workflow behaviour beyond the table: concurrency, stale forms, notifications, rollout, dashboard."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from models import Challenge, Field, Notification, OutboxEmail, Project, ProjectKpi, ProjectStageChange, Stage, Technology
+
+from .web import login
+
+APPROVE = {"checklist": ["kpis_measurable", "data_handling_reviewed", "funding_confirmed", "municipality_consent"]}
+
+
+def _project_in(demo_app, stage: Stage, field_key: str = "mobility") -> int:
+    session = demo_app.extensions["sqlalchemy_write_sessionmaker"]()
+    field = session.scalar(select(Field).where(Field.key == field_key))
+    challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
+    technology = session.scalar(select(Technology).where(Technology.title.like("AIオンデマンド乗合交通%")))
+    challenge.fields = [field]
+    project = Project(title="同時承認の検証", stage=stage, lead_organization=technology.organization,
+                      challenges=[challenge], technologies=[technology], municipalities=[challenge.municipality],
+                      organizations=[technology.organization],
+                      kpis=[ProjectKpi(name="利用者数", unit="人", baseline=0, target=100)])
+    session.add(project)
+    session.commit()
+    project_id = project.id
+    session.close()
+    return project_id
+
+
+def test_two_coordinators_approving_the_same_pilot_at_once_exactly_one_succeeds(demo_app) -> None:
+    project_id = _project_in(demo_app, Stage.PILOT_REQUESTED)  # both demo coordinators cover mobility
+    clients = [login(demo_app.test_client(), "coordinator"), login(demo_app.test_client(), "coordinator2")]
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def approve(client) -> None:  # type: ignore[no-untyped-def]
+        start.wait()
+        statuses.append(client.post(f"/projects/{project_id}/moves/approve_pilot", data={**APPROVE, "version": "1"}).status_code)
+
+    threads = [threading.Thread(target=approve, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    approvals = session.scalar(select(func.count(ProjectStageChange.id)).where(
+        ProjectStageChange.project_id == project_id, ProjectStageChange.move == "approve_pilot"))
+    assert sorted(statuses) == [302, 409]
+    assert approvals == 1
+    assert session.get(Project, project_id).stage is Stage.PILOT_APPROVED
+
+
+def test_a_stale_form_is_refused_and_changes_nothing(demo_app) -> None:
+    project_id = _project_in(demo_app, Stage.PROPOSED)
+    officer = login(demo_app.test_client(), "officer")
+    officer.post(f"/projects/{project_id}/moves/cancel", data={"comment": "重複", "version": "1"})
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    stage_after_cancel = session.get(Project, project_id).stage
+    session.close()
+
+    stale = officer.post(f"/projects/{project_id}/moves/accept", data={"version": "1"})
+
+    assert stage_after_cancel is Stage.CANCELLED
+    assert stale.status_code == 409
+
+
+def test_a_move_notifies_the_other_participants_and_mails_after_commit(demo_app, tmp_path) -> None:
+    project_id = _project_in(demo_app, Stage.PROPOSED)
+    officer = login(demo_app.test_client(), "officer")
+
+    officer.post(f"/projects/{project_id}/moves/accept", data={"version": "1", "comment": "前向きに協議します"})
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    recipients = {n.user_id for n in session.scalars(select(Notification).where(Notification.project_id == project_id))}
+    emails = list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(5)))
+    outbox = sorted((tmp_path / "instance" / "outbox").glob("*.eml"))
+    assert recipients  # the company's members
+    assert all(e.sent_at is not None for e in emails)
+    assert outbox and "member@naniwa-mobility.example" in outbox[-1].read_text(encoding="utf-8")
+    member_inbox = login(demo_app.test_client(), "member").get("/inbox").text
+    assert "同時承認の検証" in member_inbox and "協議中" in member_inbox
+
+
+def test_a_failed_move_leaves_nothing_in_the_outbox(demo_app) -> None:
+    project_id = _project_in(demo_app, Stage.ACCEPTED)
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    before = session.scalar(select(func.count(OutboxEmail.id)))
+    session.close()
+
+    response = login(demo_app.test_client(), "member").post(
+        f"/projects/{project_id}/moves/request_pilot", data={"version": "1", "scope": "", "months": "百"})
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    assert response.status_code == 400
+    assert "期間は1〜36か月で入力してください" in response.text
+    assert session.scalar(select(func.count(OutboxEmail.id))) == before
+
+
+def test_an_implemented_project_recommends_where_to_roll_out_and_links_both_ways(demo_app) -> None:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    origin = session.scalar(select(Project).where(Project.title == "電力データによる一人暮らし高齢者の見守り"))
+    origin_id = origin.id
+    session.close()
+    officer = login(demo_app.test_client(), "officer_toyonaka")
+    officer.post(f"/projects/{origin_id}/moves/implement",
+                 data={"version": str(origin.version), "contract_type": "proposal", "start_date": "2027-04-01"})
+    coordinator = login(demo_app.test_client(), "coordinator")
+
+    recommendations = coordinator.get(f"/projects/{origin_id}/rollout").text
+    created = coordinator.post(f"/projects/{origin_id}/rollout", data={"municipality_ids": ["1"], "pattern": "joint_order"})
+    rollout_page = coordinator.get(created.headers["Location"]).text
+    origin_page = coordinator.get(f"/projects/{origin_id}").text
+
+    assert "似た地域課題" in recommendations
+    assert created.status_code == 302
+    assert "電力データによる一人暮らし高齢者の見守り" in rollout_page and "C 共同発注" in rollout_page
+    assert "大阪市" in origin_page  # the rollout shows on its origin
+
+
+def test_only_an_implemented_project_can_be_rolled_out(demo_app) -> None:
+    project_id = _project_in(demo_app, Stage.IN_PILOT)
+    coordinator = login(demo_app.test_client(), "coordinator")
+
+    response = coordinator.post(f"/projects/{project_id}/rollout", data={"municipality_ids": ["1"], "pattern": "as_is"})
+
+    assert response.status_code == 409
+
+
+def test_dashboard_counts_stages_and_exports_csv_for_excel(demo_app) -> None:
+    client = login(demo_app.test_client(), "coordinator")
+
+    page = client.get("/dashboard").text
+    stages = client.get("/dashboard/stages.csv")
+    conversion = client.get("/dashboard/conversion.csv").data.decode("utf-8-sig")
+
+    assert "分野別・段階別のプロジェクト数" in page and "<svg" in page
+    assert stages.data.startswith("\ufeff".encode()) and b"\r\n" in stages.data
+    assert "社会実装,1" in stages.data.decode("utf-8-sig")
+    assert "提案,12,100%" in conversion
+    assert client.get("/dashboard/nope.csv").status_code == 404
+
+
+def test_a_company_can_propose_only_its_own_technology(demo_app) -> None:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
+    foreign = session.scalar(select(Technology).where(Technology.title == "GPS徘徊探索タグ"))
+    session.close()
+    member = login(demo_app.test_client(), "member")
+
+    response = member.post("/projects/new", data={"challenge": str(challenge.id), "technology": str(foreign.id),
+                                                   "title": "他社の技術で提案"})
+
+    assert response.status_code == 403
