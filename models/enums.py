@@ -7,10 +7,15 @@ import enum
 from sqlalchemy import Enum as SAEnum
 
 
-def str_enum_column(enum_cls: type[enum.Enum], length: int = 30) -> SAEnum:
-    """A portable VARCHAR + CHECK enum that stores the member values, not names."""
+def str_enum_column(enum_cls: type[enum.Enum], length: int = 30, name: str | None = None) -> SAEnum:
+    """A portable VARCHAR + CHECK enum that stores the member values, not names.
+
+    Two columns of one enum in a table need distinct names: the CHECK constraint is named
+    after it, and PostgreSQL refuses duplicate constraint names (SQLite does not notice).
+    """
     return SAEnum(
         enum_cls,
+        name=name or enum_cls.__name__.lower(),
         native_enum=False,
         create_constraint=True,
         length=length,

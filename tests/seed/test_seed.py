@@ -2,25 +2,29 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from models import Challenge, ChallengeStatus, Field, FIELD_KEYS, Municipality, Organization, Role, Technology, User
-from seed import load_demo, load_reference
+from models import (
+    FIELD_KEYS, Challenge, ChallengeStatus, Field, Municipality, Organization, Project, Role, Stage, Technology, User,
+)
+from seed import load_demo, load_demo_projects, load_reference
 from tests.conftest import fast_hash
 
 
 def _table_counts(session) -> dict[str, int]:
     return {
         model.__name__: session.scalar(select(func.count()).select_from(model))
-        for model in (Municipality, Field, Organization, Technology, User, Challenge)
+        for model in (Municipality, Field, Organization, Technology, User, Challenge, Project)
     }
 
 
 def test_seeding_twice_changes_nothing(db_session) -> None:
     load_reference(db_session)
     load_demo(db_session, hash_password=fast_hash)
+    load_demo_projects(db_session)
     db_session.commit()
     before = _table_counts(db_session)
 
-    second = load_reference(db_session) + load_demo(db_session, hash_password=fast_hash)
+    second = (load_reference(db_session) + load_demo(db_session, hash_password=fast_hash)
+              + load_demo_projects(db_session))
     db_session.commit()
 
     assert second == Counter()
@@ -50,3 +54,14 @@ def test_demo_data_meets_the_promised_volumes(demo_app) -> None:
     assert roles == set(Role)
     assert len(officer_municipalities) >= 3
     assert sum(c.status is ChallengeStatus.OPEN for c in challenges) >= 60
+
+
+def test_demo_projects_tell_the_whole_story(demo_app) -> None:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    projects = list(session.scalars(select(Project)))
+
+    stages = {p.stage for p in projects}
+    rollouts = [p for p in projects if p.origin_project_id is not None]
+    assert stages == set(Stage)
+    assert len(rollouts) == 1 and rollouts[0].origin.stage is Stage.IMPLEMENTED
+    assert all(p.changes and p.changes[-1].to_stage is p.stage for p in projects)
