@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -93,10 +94,18 @@ def _keys(value: Any, key: str, known: set[str] | None, path: Path, line: int) -
     return tuple(dict.fromkeys(items))
 
 
-def read_challenges(path: Path, *, known_fields: set[str] | None = None,
-                    region_of: Callable[[str], str | None] = lambda _m: None) -> list[ChallengeDoc]:
-    """Raises RecordError naming the file and line of the first problem."""
-    docs: list[ChallengeDoc] = []
+@dataclass(frozen=True)
+class _Common:
+    """What every record has: a unique id and some text."""
+
+    id: str
+    title: str
+    description: str
+    lang: str | None
+
+
+def _documents(path: Path, build: Callable[[_Common, dict[str, Any], int], Any]) -> list[Any]:
+    docs: list[Any] = []
     seen: set[str] = set()
     for line, record in _records(path):
         doc_id = _text(record, "id", path, line, required=True)
@@ -107,46 +116,45 @@ def read_challenges(path: Path, *, known_fields: set[str] | None = None,
         description = _text(record, "description", path, line)
         if not title and not description:
             raise RecordError(path, line, 'needs a "title" or a "description"')
-        municipality = _text(record, "municipality", path, line) or None
-        docs.append(ChallengeDoc(
-            id=doc_id, title=title, description=description,
-            fields=_keys(record.get("field", record.get("fields")), "field", known_fields, path, line),
-            municipality=municipality, region=region_of(municipality) if municipality else None,
-            lang=_text(record, "lang", path, line) or None,
-        ))
+        common = _Common(doc_id, title, description, _text(record, "lang", path, line) or None)
+        docs.append(build(common, record, line))
     if not docs:
         raise RecordError(path, None, "no records")
     return docs
+
+
+def read_challenges(path: Path, *, known_fields: set[str] | None = None,
+                    region_of: Callable[[str], str | None] = lambda _m: None) -> list[ChallengeDoc]:
+    """Raises RecordError naming the file and line of the first problem."""
+
+    def build(common: _Common, record: dict[str, Any], line: int) -> ChallengeDoc:
+        municipality = _text(record, "municipality", path, line) or None
+        return ChallengeDoc(
+            id=common.id, title=common.title, description=common.description, lang=common.lang,
+            fields=_keys(record.get("field", record.get("fields")), "field", known_fields, path, line),
+            municipality=municipality, region=region_of(municipality) if municipality else None,
+        )
+
+    return _documents(path, build)
 
 
 def read_technologies(path: Path, *, known_fields: set[str] | None = None,
                       region_of: Callable[[str], str | None] = lambda _m: None) -> list[TechnologyDoc]:
     """Raises RecordError naming the file and line of the first problem."""
-    docs: list[TechnologyDoc] = []
-    seen: set[str] = set()
-    for line, record in _records(path):
-        doc_id = _text(record, "id", path, line, required=True)
-        if doc_id in seen:
-            raise RecordError(path, line, f'duplicate id "{doc_id}"')
-        seen.add(doc_id)
-        title = _text(record, "title", path, line)
-        description = _text(record, "description", path, line)
-        if not title and not description:
-            raise RecordError(path, line, 'needs a "title" or a "description"')
+
+    def build(common: _Common, record: dict[str, Any], line: int) -> TechnologyDoc:
         maturity = _text(record, "maturity", path, line) or None
         if maturity is not None and maturity not in MATURITIES:
             raise RecordError(path, line, f'"maturity" must be one of {", ".join(MATURITIES)}')
         deployed = _keys(record.get("deployed_in"), "deployed_in", None, path, line)
-        docs.append(TechnologyDoc(
-            id=doc_id, title=title, description=description,
+        return TechnologyDoc(
+            id=common.id, title=common.title, description=common.description, lang=common.lang,
             fields=_keys(record.get("fields", record.get("field")), "field", known_fields, path, line),
             company=_text(record, "company", path, line) or None, maturity=maturity, deployed_in=deployed,
             deployed_regions=tuple(r for r in (region_of(m) for m in deployed) if r),
-            lang=_text(record, "lang", path, line) or None,
-        ))
-    if not docs:
-        raise RecordError(path, None, "no records")
-    return docs
+        )
+
+    return _documents(path, build)
 
 
 def rank(challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc], top: int) -> Iterator[dict[str, Any]]:
