@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Field, Project, ProjectStageChange, Stage
+from models import Field, Project, Stage
 
 from .actions.workflow import STAGE_LABELS, project_fields
 from .i18n import localized

@@ -167,13 +167,20 @@ class MatchService:
 
     # -- queries (call sync first) --------------------------------------------------------
     def technologies_for(self, session: Session, challenge_id: int, k: int | None = None) -> list[RankedTechnology]:
+        return self.technologies_for_many(session, [challenge_id], k)[challenge_id]
+
+    def technologies_for_many(self, session: Session, challenge_ids: list[int],
+                              k: int | None = None) -> dict[int, list[RankedTechnology]]:
+        """One sync for many challenges (a page listing several issues)."""
         with self._lock:
             engine = self.sync(session)
-            key = str(challenge_id)
-            if key not in engine.challenges_.position:
-                return []
-            return [RankedTechnology(int(m.id), m.score, explain(engine, key, m.id))
+            ranked: dict[int, list[RankedTechnology]] = {}
+            for challenge_id in challenge_ids:
+                key = str(challenge_id)
+                ranked[challenge_id] = [] if key not in engine.challenges_.position else [
+                    RankedTechnology(int(m.id), m.score, explain(engine, key, m.id))
                     for m in engine.technologies_for(key, k)]
+            return ranked
 
     def challenges_for(self, session: Session, technology_id: int, k: int | None = None) -> list[RankedChallenge]:
         with self._lock:

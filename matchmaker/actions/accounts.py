@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -134,7 +135,7 @@ def authenticate(session: Session, email: str, password: str, *, remote_addr: st
     if not valid:
         if user is None:
             # Spend the same time as a real check so timing does not reveal which emails exist.
-            check_password_hash(_DUMMY_HASH, password or "")
+            check_password_hash(_dummy_hash(), password or "")
         session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=utcnow()))
         session.flush()
         raise ValidationError(_GENERIC_LOGIN_ERROR)
@@ -143,7 +144,10 @@ def authenticate(session: Session, email: str, password: str, *, remote_addr: st
     return user
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+@functools.cache
+def _dummy_hash() -> str:
+    # Computed on first use, not at import: scrypt is deliberately slow.
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def end_sessions(session: Session, *, actor: User) -> None:

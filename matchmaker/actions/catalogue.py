@@ -28,7 +28,7 @@ from models import (
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..permissions import Permission, can, require
-from .audit import history, record_change
+from .audit import record_change
 from .validation import clean_text, merge_errors
 
 TITLE_MAX = 120

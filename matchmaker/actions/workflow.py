@@ -34,7 +34,6 @@ from models import (
     Role,
     RolloutPattern,
     Stage,
-    Technology,
     User,
     utcnow,
 )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from models import Challenge, ChallengeStatus, Field, Municipality, Role, ShortlistEntry, Technology
 
 from ..actions import catalogue
+from ..actions.audit import history
 from ..db import get_session
 from ..i18n import localized
 from ..errors import Conflict, DomainError
@@ -159,7 +160,7 @@ def show(challenge_id: int):  # type: ignore[no-untyped-def]
         companies=group_by_organization(ranked, technologies), shortlisted=shortlisted,
         can_edit=can(user, Permission.CHALLENGE_EDIT, challenge),
         can_shortlist=can(user, Permission.SHORTLIST_EDIT, challenge),
-        history=catalogue.history(session, "challenge", challenge.id) if can(user, Permission.CHALLENGE_EDIT, challenge) else [],
+        history=history(session, "challenge", challenge.id) if can(user, Permission.CHALLENGE_EDIT, challenge) else [],
     )
 
 

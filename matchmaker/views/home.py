@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -95,10 +95,10 @@ def coordination():  # type: ignore[no-untyped-def]
         query = query.where(Challenge.fields.any(Field.id.in_(field_ids)))
     open_challenges = list(session.scalars(query.order_by(Challenge.updated_at.desc())))
     shortlisted = set(session.execute(select(ShortlistEntry.challenge_id, ShortlistEntry.technology_id)).all())
-    service = match_service()
+    ranked_by_challenge = match_service().technologies_for_many(session, [c.id for c in open_challenges], k=3)
     unexplored = []
     for challenge in open_challenges:
-        for ranked in service.technologies_for(session, challenge.id, k=3):
+        for ranked in ranked_by_challenge[challenge.id]:
             if (challenge.id, ranked.technology_id) not in shortlisted:
                 unexplored.append((challenge, ranked))
     unexplored.sort(key=lambda pair: -pair[1].score)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from models import Field, Maturity, MembershipStatus, Organization, Role, Technology
 
 from ..actions import catalogue
+from ..actions.audit import history
 from ..db import get_session
 from ..i18n import localized
 from ..errors import Conflict, DomainError
@@ -155,5 +156,5 @@ def show(technology_id: int):  # type: ignore[no-untyped-def]
         "technologies/show.html", technology=technology, ranked=ranked,
         challenges=load_challenges(session, [r.challenge_id for r in ranked]),
         can_edit=can(user, Permission.TECHNOLOGY_EDIT, technology), retire_form=RetireForm(),
-        history=catalogue.history(session, "technology", technology.id) if can(user, Permission.TECHNOLOGY_EDIT, technology) else [],
+        history=history(session, "technology", technology.id) if can(user, Permission.TECHNOLOGY_EDIT, technology) else [],
     )

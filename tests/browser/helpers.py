@@ -25,8 +25,3 @@ def sign_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state("load")
-
-
-def sign_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("button", name="ログアウト").click()
-    page.wait_for_load_state("load")

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import assert_accessible, sign_in, sign_out
+from .helpers import assert_accessible, sign_in
 
 OFFICER = ("officer.kawachinagano@demo.matchmaker.example", "demo-officer-2026")
 OTHER_OFFICER = ("officer.toyonaka@demo.matchmaker.example", "demo-officer-2026")
