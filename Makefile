@@ -35,10 +35,15 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(BIN)/matchmaker run --host $(HOST) --port $(PORT) --no-reload
 
+# Debian's chromium for the browser journeys, postgresql's server binaries for the tests that
+# run against the production database (the tests start their own throwaway cluster).
 system-deps:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages for the tests:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 test: install system-deps

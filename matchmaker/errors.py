@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -76,7 +76,16 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _abandon_transaction() -> None:
+    """An error page must not inherit a failed transaction: rendering may query (the signed-in
+    user, field labels), and on PostgreSQL a flush that failed leaves the session unusable."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 def _render(status: int, message: Any) -> tuple[Any, int]:
+    _abandon_transaction()
     if _wants_json():
         return jsonify({"error": str(ERROR_TITLES.get(status, status)), "message": str(message)}), status
     return (
