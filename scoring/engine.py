@@ -238,7 +238,7 @@ class MatchEngine:
         cached = cache.get((side, doc.id))
         if cached is not None and cached.digest == digest:
             return cached
-        return self._cached_tokens(digest, *self.analyzer_.analyze_pair(doc.title, doc.description))
+        return self.analyze(doc)
 
     def _cached_tokens(self, digest: str, title: Analysis, body: Analysis) -> CachedTokens:
         return CachedTokens(digest, title.terms * self.title_weight + body.terms, {**body.surfaces, **title.surfaces})

@@ -26,7 +26,7 @@ from models import (
     User,
 )
 
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..permissions import Permission, can, require
 from .audit import record_change
 from .validation import clean_text, merge_errors
@@ -292,12 +292,6 @@ def set_technology_retired(session: Session, technology_id: int, retired: bool, 
                   action="technology:retire" if retired else "technology:reactivate",
                   before=before, after=technology_snapshot(technology))
     return technology
-
-
-def ensure_owner(actor: User, entity: Any, permission: Permission) -> None:
-    """For views that render an edit form: refuse before showing it."""
-    if not can(actor, permission, entity):
-        raise PermissionDenied()
 
 
 def contact_visible(session: Session, organization_id: int, *, actor: User) -> bool:

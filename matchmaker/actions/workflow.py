@@ -139,6 +139,11 @@ def get_project(session: Session, project_id: int, *, actor: User) -> Project:
     return project
 
 
+def may_start_rollout(project: Project, user: User) -> bool:
+    """The lead company or a coordinator of the project's fields (start_rollout still checks the stage)."""
+    return bool(relations(project, user) & {LEAD, COORDINATOR})
+
+
 def available_moves(project: Project, user: User) -> list[Move]:
     mine = relations(project, user)
     return [m for m in MOVES.values() if project.stage in m.sources and m.actors & mine]
@@ -186,7 +191,7 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     Raises NotFound, PermissionDenied, Conflict (origin not implemented) or ValidationError.
     """
     origin = get_project(session, origin_id, actor=actor)
-    if not relations(origin, actor) & {LEAD, COORDINATOR}:
+    if not may_start_rollout(origin, actor):
         raise PermissionDenied()
     if origin.stage is not Stage.IMPLEMENTED:
         raise Conflict(_l("横展開できるのは社会実装済みのプロジェクトだけです。"))

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..forms import ChallengeForm, ShortlistForm, StatusForm, apply_errors
 from ..matching import match_service
-from ..permissions import Permission, can
+from ..permissions import Permission, can, require
 from ..search import matching_ids
 from . import _helpers as h
 from .presenters import group_by_organization, load_technologies
@@ -104,7 +104,7 @@ def edit(challenge_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor()
     challenge = catalogue.get_challenge(session, challenge_id, actor=user)
-    catalogue.ensure_owner(user, challenge, Permission.CHALLENGE_EDIT)
+    require(user, Permission.CHALLENGE_EDIT, challenge)  # refuse before showing the form
     form = _form(session, ChallengeForm(obj=challenge if request.method == "GET" else None))
     if request.method == "GET":
         form.field_keys.data = [f.key for f in challenge.fields]

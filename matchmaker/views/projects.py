@@ -16,7 +16,7 @@ from .. import mail, rollout
 from ..actions import workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
-from ..errors import DomainError
+from ..errors import DomainError, ValidationError
 from ..forms import LenientDateField, MoveForm, ProposeForm, RolloutForm, apply_errors, lenient_number
 from . import _helpers as h
 
@@ -80,9 +80,7 @@ def show(project_id: int):  # type: ignore[no-untyped-def]
     user = h.actor()
     project = workflow.get_project(session, project_id, actor=user)
     return render_template("projects/show.html", project=project, form=MoveForm(obj=project), errors={},
-                           moves=workflow.available_moves(project, user), relations=workflow.relations(project, user),
-                           rollout_allowed=project.stage is Stage.IMPLEMENTED and bool(
-                               workflow.relations(project, user) & {workflow.LEAD, workflow.COORDINATOR}))
+                           moves=workflow.available_moves(project, user))
 
 
 def _move_input(project: Project, form: MoveForm) -> tuple[workflow.MoveInput, dict[str, list[str]]]:
@@ -121,8 +119,6 @@ def move(project_id: int, move: str):  # type: ignore[no-untyped-def]
     data, problems = _move_input(project, form)
     try:
         if problems:
-            from ..errors import ValidationError
-
             raise ValidationError(field_errors=problems)
         workflow.make_move(session, project_id, move, data, actor=user)
     except DomainError as error:
@@ -130,8 +126,7 @@ def move(project_id: int, move: str):  # type: ignore[no-untyped-def]
         project = workflow.get_project(session, project_id, actor=user)
         return render_template(
             "projects/show.html", project=project, form=form, errors={"move": move, "error": error},
-            moves=workflow.available_moves(project, user), relations=workflow.relations(project, user),
-            rollout_allowed=False, submitted=request.form,
+            moves=workflow.available_moves(project, user), submitted=request.form,
         ), error.status_code
     session.commit()
     _after_commit()
@@ -148,8 +143,7 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
     form = RolloutForm()
     form.pattern.choices = [SelectChoice(p.value, label) for p, label in workflow.PATTERN_LABELS.items()]
     recommendations = rollout.recommend(session, project)
-    may_start = project.stage is Stage.IMPLEMENTED and bool(
-        workflow.relations(project, user) & {workflow.LEAD, workflow.COORDINATOR})
+    may_start = project.stage is Stage.IMPLEMENTED and workflow.may_start_rollout(project, user)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():

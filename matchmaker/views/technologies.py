@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..forms import RetireForm, TechnologyForm, apply_errors
 from ..matching import match_service
-from ..permissions import Permission, can
+from ..permissions import Permission, can, require
 from ..search import matching_ids
 from . import _helpers as h
 from .presenters import load_challenges
@@ -104,7 +104,7 @@ def edit(technology_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor()
     technology = catalogue.get_technology(session, technology_id, actor=user)
-    catalogue.ensure_owner(user, technology, Permission.TECHNOLOGY_EDIT)
+    require(user, Permission.TECHNOLOGY_EDIT, technology)  # refuse before showing the form
     form = _form(session, TechnologyForm(obj=technology if request.method == "GET" else None))
     if request.method == "GET":
         form.field_keys.data = [f.key for f in technology.fields]
