@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Field, Project, Stage
+from models import Field, Project, Stage, User
 
-from .actions.workflow import STAGE_LABELS, project_fields
+from .actions.workflow import STAGE_LABELS
+from .policies import projects as project_policy
+from .policies.projects import project_fields
 from .i18n import localized
 
 PIPELINE = (Stage.PROPOSED, Stage.ACCEPTED, Stage.PILOT_REQUESTED, Stage.PILOT_APPROVED, Stage.IN_PILOT,
@@ -33,8 +35,8 @@ class Table:
     rows: list[list[Any]]
 
 
-def _projects(session: Session) -> list[Project]:
-    return list(session.scalars(select(Project).options(
+def _projects(session: Session, actor: User) -> list[Project]:
+    return list(session.scalars(select(Project).where(project_policy.visible(actor)).options(
         selectinload(Project.challenges), selectinload(Project.technologies), selectinload(Project.municipalities),
         selectinload(Project.changes), selectinload(Project.rollouts).selectinload(Project.municipalities))))
 
@@ -46,10 +48,11 @@ def _first_reached(project: Project) -> dict[Stage, Any]:
     return reached
 
 
-def build(session: Session) -> dict[str, Table]:
+def build(session: Session, *, actor: User) -> dict[str, Table]:
+    """The figures over the projects the actor may see: nobody counts what they cannot open."""
     from flask_babel import lazy_gettext as _l
 
-    projects = _projects(session)
+    projects = _projects(session, actor)
     stages = list(Stage)
     stage_header = [str(STAGE_LABELS[s]) for s in stages]
     fields = {f.key: f for f in session.scalars(select(Field).order_by(Field.position))}
@@ -84,8 +87,9 @@ def build(session: Session) -> dict[str, Table]:
         span_rows.append([f"{STAGE_LABELS[start]} → {STAGE_LABELS[end]}", len(days),
                           f"{statistics.median(days):.0f}" if days else "—"])
 
-    rollout_rows = [[p.title, len(p.rollouts), "、".join(m.name for r in p.rollouts for m in r.municipalities)]
-                    for p in projects if p.rollouts]
+    visible_ids = {p.id for p in projects}
+    rollout_rows = [[p.title, len(rollouts), "、".join(m.name for r in rollouts for m in r.municipalities)]
+                    for p in projects if (rollouts := [r for r in p.rollouts if r.id in visible_ids])]
 
     return {
         "stages": Table("stages", _l("段階別のプロジェクト数"), [str(_l("段階")), str(_l("件数"))],

@@ -8,9 +8,10 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from models import Challenge, ChallengeStatus, Organization, Role, Technology, User
+from models import Challenge, ChallengeStatus, Organization, Project, Role, Technology, User
 
 from .errors import PermissionDenied
+from .policies import projects as project_policy
 
 
 class Permission(str, enum.Enum):
@@ -30,11 +31,12 @@ class Permission(str, enum.Enum):
     USER_CREATE = "user:create"
     COORDINATION_VIEW = "coordination:view"
     ENGINE_RESCORE = "engine:rescore"
+    PROJECT_VIEW = "project:view"
 
 
 _EVERYONE = {
     Permission.CHALLENGE_VIEW, Permission.TECHNOLOGY_VIEW, Permission.ORGANIZATION_VIEW,
-    Permission.MATCH_VIEW,
+    Permission.MATCH_VIEW, Permission.PROJECT_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -82,6 +84,8 @@ def can(actor: User | None, permission: Permission, obj: Any = None) -> bool:
     if permission is Permission.CHALLENGE_VIEW and isinstance(obj, Challenge):
         # Drafts are the municipality's own working copies.
         return obj.status is not ChallengeStatus.DRAFT or _owns(actor, obj) or actor.role is Role.COORDINATOR
+    if permission is Permission.PROJECT_VIEW and isinstance(obj, Project):
+        return project_policy.can_view(actor, obj)
     if permission is Permission.TECHNOLOGY_VIEW and isinstance(obj, Technology):
         return not obj.is_retired or _owns(actor, obj) or actor.role is Role.COORDINATOR
     return True

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Challenge, ChallengeStatus, Municipality, Project
 
 from .matching import match_service
+from .policies.projects import project_fields
 
 ISSUE_WEIGHT, FIELD_WEIGHT, REGION_WEIGHT = 0.6, 0.25, 0.15
 
@@ -34,8 +35,6 @@ class Recommendation:
 
 
 def recommend(session: Session, project: Project, limit: int = 10) -> list[Recommendation]:
-    from .actions.workflow import project_fields
-
     fields = project_fields(project)
     regions = {m.region for m in project.municipalities}
     taken = {m.id for m in project.municipalities} | {m.id for r in project.rollouts for m in r.municipalities}

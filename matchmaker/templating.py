@@ -16,6 +16,10 @@ def _can(permission: str, obj: object = None) -> bool:
     return can(current_user.user, Permission(permission), obj)
 
 
+def _visible_project(project: object) -> bool:
+    return _can("project:view", project)
+
+
 def _field_label(key: str) -> str:
     """Localised name of a field key; reference data, loaded once per request."""
     if "field_labels" not in g:
@@ -48,5 +52,6 @@ def init_app(app: Flask) -> None:
                                  PATTERN_LABELS=PATTERN_LABELS, APPROVAL_CHECKLIST=APPROVAL_CHECKLIST,
                                  MOVE_FIELD_LABELS=MOVE_FIELD_LABELS)
     app.jinja_env.filters["percent"] = _percent
+    app.jinja_env.tests["visible_project"] = _visible_project
     app.jinja_env.filters["field_label"] = _field_label
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -4,7 +4,8 @@ Each move names the stages it leaves from, the stage it leads to, and who may ma
   officer      an officer of a participating municipality
   lead         a member of the lead organization
   coordinator  a coordinator covering one of the project's fields
-Admins may make every move. A project is visible to its participants, coordinators and admins.
+Admins may make every move. Who plays which part, and who may see a project, is decided in
+`policies.projects`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import (
     TERMINAL_STAGES,
@@ -39,11 +40,12 @@ from models import (
 )
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..policies import projects as project_policy
+from ..policies.projects import COORDINATOR, LEAD, OFFICER, project_fields
 from .audit import record_change
 from .catalogue import _collect, get_challenge, get_technology
 from .validation import clean_text
 
-OFFICER, LEAD, COORDINATOR = "officer", "lead", "coordinator"
 OPEN_STAGES = frozenset(Stage) - TERMINAL_STAGES
 
 APPROVAL_CHECKLIST = {
@@ -104,49 +106,17 @@ class MoveInput:
     contract_type: str = ""
 
 
-# -- who is who ---------------------------------------------------------------------------
-def project_fields(project: Project) -> set[str]:
-    return {f.key for c in project.challenges for f in c.fields} | {f.key for t in project.technologies for f in t.fields}
-
-
-def relations(project: Project, user: User) -> set[str]:
-    """The roles the user plays in this project."""
-    found: set[str] = set()
-    if user.role is Role.ADMIN:
-        return {OFFICER, LEAD, COORDINATOR}
-    if user.role is Role.MUNICIPAL_OFFICER and user.municipality_id in {m.id for m in project.municipalities}:
-        found.add(OFFICER)
-    if user.role is Role.COMPANY_MEMBER and user.organization_id == project.lead_organization_id:
-        found.add(LEAD)
-    if user.role is Role.COORDINATOR and {f.key for f in user.coordinator_fields} & project_fields(project):
-        found.add(COORDINATOR)
-    return found
-
-
-def can_view(project: Project, user: User) -> bool:
-    if user.role in (Role.ADMIN, Role.COORDINATOR):
-        return True
-    if user.role is Role.COMPANY_MEMBER and user.organization_id in {o.id for o in project.organizations}:
-        return True
-    return bool(relations(project, user))
-
-
+# -- who is who (the rules live in policies.projects) -------------------------------------
 def get_project(session: Session, project_id: int, *, actor: User) -> Project:
     """Raises NotFound when the project does not exist or is not the actor's to see."""
     project = session.get(Project, project_id)
-    if project is None or not can_view(project, actor):
+    if project is None or not project_policy.can_view(actor, project):
         raise NotFound()
     return project
 
 
-def may_start_rollout(project: Project, user: User) -> bool:
-    """The lead company or a coordinator of the project's fields (start_rollout still checks the stage)."""
-    return bool(relations(project, user) & {LEAD, COORDINATOR})
-
-
 def available_moves(project: Project, user: User) -> list[Move]:
-    mine = relations(project, user)
-    return [m for m in MOVES.values() if project.stage in m.sources and m.actors & mine]
+    return [m for m in MOVES.values() if project.stage in m.sources and project_policy.can_make(user, project, m)]
 
 
 # -- proposing ----------------------------------------------------------------------------
@@ -156,7 +126,7 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
 
     Raises PermissionDenied, NotFound or ValidationError.
     """
-    if actor.role not in (Role.COMPANY_MEMBER, Role.ADMIN):
+    if not project_policy.can_propose(actor):
         raise PermissionDenied()
     title, summary = _collect(
         lambda: clean_text(title, field="title", max_length=160),
@@ -191,7 +161,7 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     Raises NotFound, PermissionDenied, Conflict (origin not implemented) or ValidationError.
     """
     origin = get_project(session, origin_id, actor=actor)
-    if not may_start_rollout(origin, actor):
+    if not project_policy.can_start_rollout(actor, origin):
         raise PermissionDenied()
     if origin.stage is not Stage.IMPLEMENTED:
         raise Conflict(_l("横展開できるのは社会実装済みのプロジェクトだけです。"))
@@ -231,7 +201,7 @@ def make_move(session: Session, project_id: int, move_name: str, data: MoveInput
     move = MOVES.get(move_name)
     if move is None:
         raise NotFound()
-    if not move.actors & relations(project, actor):
+    if not project_policy.can_make(actor, project, move):
         raise PermissionDenied(_l("この操作を行えるのは、このプロジェクトの担当者だけです。"))
     if project.stage not in move.sources:
         raise Conflict(_l("現在の段階（%(stage)s）ではこの操作はできません。", stage=STAGE_LABELS[project.stage]))
@@ -397,7 +367,9 @@ def mark_notifications_read(session: Session, *, actor: User) -> int:
 
 def inbox(session: Session, *, actor: User) -> list[tuple[Project, list[Move]]]:
     """Projects waiting for this person, with the moves they can make."""
-    query = select(Project).where(Project.stage.in_([s.value for s in OPEN_STAGES])).order_by(Project.stage_changed_at)
+    query = (select(Project).where(Project.stage.in_([s.value for s in OPEN_STAGES]), project_policy.visible(actor))
+             .options(*project_policy.LOAD_PARTS, selectinload(Project.municipalities))
+             .order_by(Project.stage_changed_at))
     waiting = []
     for project in session.scalars(query):
         moves = [m for m in available_moves(project, actor) if m.name not in ("withdraw", "cancel", "return_pilot",

@@ -16,6 +16,7 @@ from .. import mail, rollout
 from ..actions import workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
+from ..policies import projects as project_policy
 from ..errors import DomainError, ValidationError
 from ..forms import LenientDateField, MoveForm, ProposeForm, RolloutForm, apply_errors, lenient_number
 from . import _helpers as h
@@ -38,7 +39,7 @@ def index():  # type: ignore[no-untyped-def]
     stage = request.args.get("stage", "")
     if stage in {s.value for s in Stage}:
         query = query.where(Project.stage == Stage(stage))
-    projects = [p for p in session.scalars(query) if workflow.can_view(p, user)]
+    projects = list(session.scalars(query.where(project_policy.visible(user))))
     return render_template("projects/index.html", projects=projects, stage=stage)
 
 
@@ -143,7 +144,7 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
     form = RolloutForm()
     form.pattern.choices = [SelectChoice(p.value, label) for p, label in workflow.PATTERN_LABELS.items()]
     recommendations = rollout.recommend(session, project)
-    may_start = project.stage is Stage.IMPLEMENTED and workflow.may_start_rollout(project, user)
+    may_start = project.stage is Stage.IMPLEMENTED and project_policy.can_start_rollout(user, project)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -190,14 +191,14 @@ def mark_read():  # type: ignore[no-untyped-def]
 @bp.get("/dashboard")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session())
+    tables = dashboard_figures.build(get_session(), actor=h.actor())
     return render_template("projects/dashboard.html", tables=tables)
 
 
 @bp.get("/dashboard/<key>.csv")
 @login_required
 def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session())
+    tables = dashboard_figures.build(get_session(), actor=h.actor())
     if key not in tables:
         abort(404)
     return Response(dashboard_figures.to_csv(tables[key]), mimetype="text/csv; charset=utf-8",

@@ -6,7 +6,19 @@ import threading
 
 from sqlalchemy import func, select
 
-from models import Challenge, Field, Notification, OutboxEmail, Project, ProjectKpi, ProjectStageChange, Stage, Technology
+from models import (
+    Challenge,
+    Field,
+    Notification,
+    OutboxEmail,
+    Project,
+    ProjectKpi,
+    ProjectStageChange,
+    Role,
+    Stage,
+    Technology,
+)
+from tests import factories
 
 from .web import login
 
@@ -130,8 +142,18 @@ def test_only_an_implemented_project_can_be_rolled_out(demo_app) -> None:
     assert response.status_code == 409
 
 
-def test_dashboard_counts_stages_and_exports_csv_for_excel(demo_app) -> None:
-    client = login(demo_app.test_client(), "coordinator")
+def test_dashboard_counts_stages_and_exports_csv_for_excel(app) -> None:
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    company = factories.make_organization(session)
+    challenge = factories.make_challenge(session, factories.municipality(session, "堺市"))
+    technology = factories.make_technology(session, company)
+    for stage in (Stage.IMPLEMENTED, Stage.IN_PILOT, Stage.PROPOSED):
+        factories.make_project(session, challenge, technology, stage=stage)
+    admin = factories.make_user(session, Role.ADMIN)
+    session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": factories.PASSWORD})
+    session.close()
 
     page = client.get("/dashboard").text
     stages = client.get("/dashboard/stages.csv")
@@ -139,8 +161,9 @@ def test_dashboard_counts_stages_and_exports_csv_for_excel(demo_app) -> None:
 
     assert "分野別・段階別のプロジェクト数" in page and "<svg" in page
     assert stages.data.startswith("\ufeff".encode()) and b"\r\n" in stages.data
-    assert "社会実装,1" in stages.data.decode("utf-8-sig")
-    assert "提案,12,100%" in conversion
+    assert {"社会実装,1", "実証中,1", "提案,1", "協議中,0"} <= set(stages.data.decode("utf-8-sig").split("\r\n"))
+    assert conversion.split("\r\n")[1:5] == ["提案,3,100%", "実証に到達,2,67%", "社会実装に到達,1,33%",
+                                             "実証から社会実装へ,1,50%"]
     assert client.get("/dashboard/nope.csv").status_code == 404
 
 

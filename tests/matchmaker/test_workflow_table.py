@@ -50,7 +50,7 @@ ACTORS = {
     "lead_member": ("member", "lead", True),
     "foreign_member": ("member_mimamori", None, False),
     "field_coordinator": ("coordinator", "coordinator", True),
-    "other_coordinator": ("coordinator2", None, True),
+    "other_coordinator": ("coordinator2", None, False),  # coordinators see the projects of their fields
     "admin": ("admin", "all", True),
 }
 

@@ -1,0 +1,100 @@
+"""Who may see a project and who may make which move: one predicate in Python, the same rule in SQL.
+
+A person plays up to three parts in a project:
+  officer      an officer of a participating municipality
+  lead         a member of the lead organization
+  coordinator  a coordinator covering one of the project's fields
+Admins play every part. A project is visible to the people who play a part in it and to the
+members of every participating organization; nobody else learns its title, stage or count.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy.orm import selectinload
+
+from models import Challenge, Field, Municipality, Organization, Project, Role, Stage, Technology, User
+
+OFFICER, LEAD, COORDINATOR = "officer", "lead", "coordinator"
+PARTS = frozenset({OFFICER, LEAD, COORDINATOR})
+
+
+class HasActors(Protocol):
+    """A workflow move as far as the policy cares: the parts that may make it."""
+
+    actors: frozenset[str]
+
+
+def project_fields(project: Project) -> set[str]:
+    return {f.key for c in project.challenges for f in c.fields} | {f.key for t in project.technologies for f in t.fields}
+
+
+def parts(user: User, project: Project) -> set[str]:
+    """The parts the user plays in this project."""
+    if user.role is Role.ADMIN:
+        return set(PARTS)
+    found: set[str] = set()
+    if user.role is Role.MUNICIPAL_OFFICER and user.municipality_id in {m.id for m in project.municipalities}:
+        found.add(OFFICER)
+    if user.role is Role.COMPANY_MEMBER and user.organization_id == project.lead_organization_id:
+        found.add(LEAD)
+    if user.role is Role.COORDINATOR and {f.key for f in user.coordinator_fields} & project_fields(project):
+        found.add(COORDINATOR)
+    return found
+
+
+def can_view(user: User | None, project: Project) -> bool:
+    if user is None or not user.is_active:
+        return False
+    if user.role is Role.COMPANY_MEMBER and user.organization_id in {o.id for o in project.organizations}:
+        return True
+    return bool(parts(user, project))
+
+
+def visible(user: User | None) -> ColumnElement[bool]:
+    """`can_view` as a WHERE clause over Project, so lists and counts never load what they may not show."""
+    if user is None or not user.is_active:
+        return false()
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.MUNICIPAL_OFFICER and user.municipality_id is not None:
+        return Project.municipalities.any(Municipality.id == user.municipality_id)
+    if user.role is Role.COMPANY_MEMBER and user.organization_id is not None:
+        return or_(Project.lead_organization_id == user.organization_id,
+                   Project.organizations.any(Organization.id == user.organization_id))
+    if user.role is Role.COORDINATOR:
+        field_ids = [f.id for f in user.coordinator_fields]
+        if not field_ids:
+            return false()
+        return or_(Project.challenges.any(Challenge.fields.any(Field.id.in_(field_ids))),
+                   Project.technologies.any(Technology.fields.any(Field.id.in_(field_ids))))
+    return false()
+
+
+def can_make(user: User | None, project: Project, move: HasActors) -> bool:
+    """Whether the user plays a part the move allows (the stage is the workflow's business)."""
+    return user is not None and user.is_active and bool(move.actors & parts(user, project))
+
+
+def can_propose(user: User | None) -> bool:
+    return user is not None and user.is_active and user.role in (Role.COMPANY_MEMBER, Role.ADMIN)
+
+
+def can_start_rollout(user: User | None, project: Project) -> bool:
+    """The lead company or a coordinator of the project's fields (start_rollout still checks the stage)."""
+    return user is not None and user.is_active and bool(parts(user, project) & {LEAD, COORDINATOR})
+
+
+def can_offer_rollout(user: User | None, project: Project) -> bool:
+    """Whether to show the way to rollout recommendations: only for an implemented project."""
+    return project.stage is Stage.IMPLEMENTED and can_view(user, project)
+
+
+# What `parts` and `can_view` read, to load with a list of projects instead of once per project.
+LOAD_PARTS = (
+    selectinload(Project.municipalities), selectinload(Project.organizations),
+    selectinload(Project.challenges).selectinload(Challenge.fields),
+    selectinload(Project.technologies).selectinload(Technology.fields),
+)

@@ -1,0 +1,92 @@
+"""Role x page: nobody learns the title, stage or count of a project they cannot open.
+
+For each outsider the pages are fetched before and after two projects they may not open are
+added (an implemented one and its rollout): every page and every CSV must stay byte for byte the
+same. For each insider the same pages must show them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import Organization, Stage
+from tests import factories
+
+from .web import login
+
+SECRET = "極秘の見守り実証"
+DASHBOARD_TABLES = ("stages", "by_field", "by_municipality", "conversion", "durations", "rollouts")
+PAGES = ("/home", "/projects", "/projects?stage=implemented", "/projects?stage=pilot_requested", "/inbox",
+         "/dashboard", *(f"/dashboard/{key}.csv" for key in DASHBOARD_TABLES))
+# login: (may open the secret projects, why)
+ROLES = {
+    "officer": (True, "an officer of the participating municipality"),
+    "officer_toyonaka": (False, "an officer of another municipality"),
+    "member": (True, "a member of the lead company"),
+    "member_mimamori": (False, "a member of another company"),
+    "coordinator": (True, "a coordinator of the project's field (elderly)"),
+    "coordinator2": (False, "a coordinator of other fields"),
+    "admin": (True, "an admin"),
+}
+
+
+def _add_secret_projects(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """An implemented project in 河内長野市 led by なにわモビリティ, about elderly care only, and its rollout."""
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    kawachinagano = factories.municipality(session, "河内長野市")
+    naniwa = session.scalar(select(Organization).where(Organization.name == "なにわモビリティ株式会社"))
+    challenge = factories.make_challenge(session, kawachinagano, title="団地の見守り", field_keys=("elderly",))
+    technology = factories.make_technology(session, naniwa, title="見守りセンサー", field_keys=("elderly",))
+    session.commit()
+    origin = factories.make_project(session, challenge, technology, stage=Stage.IMPLEMENTED, title=SECRET)
+    rollout = factories.make_project(session, challenge, technology, stage=Stage.PILOT_REQUESTED, origin=origin,
+                                     title=f"{SECRET}（横展開）")
+    session.commit()
+    ids = origin.id, rollout.id
+    session.close()
+    return ids
+
+
+def _pages(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    answers = {}
+    for url in PAGES:
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        # Tokens differ between requests by design; nothing else may.
+        answers[url] = re.sub(r'name="csrf_token" value="[^"]*"', "", response.data.decode("utf-8-sig"))
+    return answers
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[f"{name}-{why}" for name, (_, why) in ROLES.items()])
+def test_projects_show_only_to_those_who_may_open_them(demo_app, role: str) -> None:
+    may_open, _why = ROLES[role]
+    client = login(demo_app.test_client(), role)
+    client.get("/projects")  # shows and so clears the login message
+    before = _pages(client)
+
+    origin_id, rollout_id = _add_secret_projects(demo_app)
+    after = _pages(client)
+
+    if may_open:
+        assert SECRET in after["/projects"] and SECRET in after["/projects?stage=implemented"]
+        assert SECRET in after["/dashboard"] and SECRET in after["/dashboard/rollouts.csv"]
+        assert after["/dashboard/stages.csv"] != before["/dashboard/stages.csv"]
+        assert client.get(f"/projects/{origin_id}").status_code == 200
+        assert f"/projects/{rollout_id}" in client.get(f"/projects/{origin_id}").text
+    else:
+        for url in PAGES:
+            assert SECRET not in after[url], url
+            assert after[url] == before[url], f"{url} changed for {role} when a project it cannot open was added"
+        assert client.get(f"/projects/{origin_id}").status_code == 404
+        assert client.get(f"/projects/{rollout_id}").status_code == 404
+
+
+def test_coordinator_of_the_field_finds_the_pilot_request_in_the_inbox(demo_app) -> None:
+    _add_secret_projects(demo_app)
+
+    inbox = login(demo_app.test_client(), "coordinator").get("/inbox").text
+
+    assert f"{SECRET}（横展開）" in inbox
