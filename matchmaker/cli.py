@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from models import Role
 
 from .db import session_scope
-from .errors import DomainError
+from .domain.errors import DomainError
 
 
 class CommandError(click.ClickException):

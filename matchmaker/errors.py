@@ -1,4 +1,4 @@
-"""Domain errors, and the one place where they become HTTP answers."""
+"""The one place where domain errors (matchmaker.domain.errors) become HTTP answers."""
 
 from __future__ import annotations
 
@@ -10,45 +10,21 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from .domain.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyRequests, ValidationError
 
-class DomainError(Exception):
-    """Base of errors that actions raise; each maps to one HTTP status."""
-
-    status_code = 400
-    default_message = _l("リクエストを処理できませんでした。")
-
-    def __init__(self, message: Any = None, *, field_errors: dict[str, list[Any]] | None = None) -> None:
-        # The message stays lazy: it is rendered in the reader's language, not the raiser's.
-        self.message = message or self.default_message
-        super().__init__(self.message)
-        self.field_errors = field_errors or {}
+# Re-exported so that `from matchmaker.errors import DomainError` keeps working in views.
+__all__ = ["Conflict", "DomainError", "NotFound", "PermissionDenied", "TooManyRequests", "ValidationError", "init_app",
+           "status_of"]
 
 
-class ValidationError(DomainError):
-    status_code = 400
-    default_message = _l("入力内容に誤りがあります。")
+# The one mapping from domain errors to HTTP statuses (the first matching class wins).
+STATUS_CODES: dict[type[DomainError], int] = {
+    ValidationError: 400, PermissionDenied: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429,
+}
 
 
-class PermissionDenied(DomainError):
-    status_code = 403
-    default_message = _l("この操作を行う権限がありません。")
-
-
-class NotFound(DomainError):
-    status_code = 404
-    default_message = _l("お探しのページは見つかりませんでした。")
-
-
-class Conflict(DomainError):
-    """An illegal state change, or a form based on data someone else has changed since."""
-
-    status_code = 409
-    default_message = _l("他の利用者が先に内容を更新しました。最新の内容を確認してからやり直してください。")
-
-
-class TooManyRequests(DomainError):
-    status_code = 429
-    default_message = _l("試行回数が上限に達しました。しばらく待ってからやり直してください。")
+def status_of(error: DomainError) -> int:
+    return next((code for cls, code in STATUS_CODES.items() if isinstance(error, cls)), 400)
 
 
 ERROR_TITLES = {
@@ -97,7 +73,7 @@ def _render(status: int, message: Any) -> tuple[Any, int]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
-        return _render(error.status_code, error.message)
+        return _render(status_of(error), error.message)
 
     @app.errorhandler(StaleDataError)
     def _stale(_error: StaleDataError):  # type: ignore[no-untyped-def]

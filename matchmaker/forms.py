@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import BudgetRange, ChallengeStatus, Maturity, MemberCategory, PriceBand, Role
 
-from .errors import DomainError
+from .domain.errors import DomainError
 
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 

@@ -7,13 +7,13 @@ from flask_login import current_user
 
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
 from .i18n import localized
-from .permissions import Permission, can
+from .policies import can
 
 
 def _can(permission: str, obj: object = None) -> bool:
     if not current_user.is_authenticated:
         return False
-    return can(current_user.user, Permission(permission), obj)
+    return can(current_user.user, permission, obj)
 
 
 def _visible_project(project: object) -> bool:

@@ -166,18 +166,6 @@ def load_demo(session: Session, *, hash_password: Callable[[str], str]) -> Count
     return created
 
 
-# The stage each recorded move leads to (mirrors the workflow's table of moves; seeding
-# replays dated history, so it writes rows directly instead of calling the live actions).
-_DEMO_MOVE_TARGETS = {
-    "propose": "proposed", "rollout": "proposed", "accept": "accepted", "decline": "declined",
-    "request_pilot": "pilot_requested", "approve_pilot": "pilot_approved", "reject_pilot": "pilot_rejected",
-    "return_pilot": "accepted", "start_pilot": "in_pilot", "evaluate": "evaluated", "implement": "implemented",
-    "withdraw": "withdrawn", "cancel": "cancelled",
-}
-_BY_OFFICER = {"accept", "decline", "evaluate", "implement", "cancel"}
-_BY_COORDINATOR = {"approve_pilot", "reject_pilot", "return_pilot"}
-
-
 def _at(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value).replace(hour=10, tzinfo=dt.timezone.utc)
 
@@ -192,25 +180,24 @@ def load_demo_projects(session: Session) -> Counter[str]:
     technology_keys = {t["key"]: (o["name"], t["title"]) for o in demo_organizations() for t in o.get("technology", [])}
     challenges = {(c.municipality.name, c.title): c for c in session.scalars(select(Challenge))}
     technologies = {(t.organization.name, t.title): t for t in session.scalars(select(Technology))}
-    users = list(session.scalars(select(User)))
-    admin = next(u for u in users if u.role is Role.ADMIN)
+    from matchmaker.actions.workflow import MOVES
+    from matchmaker.policies import Permission, can
+
+    users = list(session.scalars(select(User).where(User.role != Role.ADMIN)))
+    admin = next(u for u in session.scalars(select(User).where(User.role == Role.ADMIN)))
 
     def actor_for(move: str, project: Project) -> User:
-        if move in _BY_COORDINATOR:
-            fields = {f.key for c in project.challenges for f in c.fields}
-            return next((u for u in users if u.role is Role.COORDINATOR
-                         and {f.key for f in u.coordinator_fields} & fields), admin)
-        if move in _BY_OFFICER:
-            ids = {m.id for m in project.municipalities}
-            return next((u for u in users if u.role is Role.MUNICIPAL_OFFICER and u.municipality_id in ids), admin)
-        return next((u for u in users if u.role is Role.COMPANY_MEMBER
-                     and u.organization_id == project.lead_organization_id), admin)
+        """The first demo person the workflow's own rules let make this move (proposals: the lead company)."""
+        if move in MOVES:
+            return next((u for u in users if can(u, Permission.PROJECT_MOVE, (project, MOVES[move]))), admin)
+        return next((u for u in users if u.organization_id == project.lead_organization_id
+                     and can(u, Permission.PROJECT_PROPOSE)), admin)
 
     def replay(project: Project, moves: list[list[str]]) -> None:
         previous = None
         for move in moves:
             name, when, comment = move[0], move[1], (move[2] if len(move) > 2 else "")
-            target = Stage(_DEMO_MOVE_TARGETS[name])
+            target = MOVES[name].target if name in MOVES else Stage.PROPOSED  # propose, rollout
             session.add(ProjectStageChange(project=project, actor=actor_for(name, project), move=name,
                                            from_stage=previous, to_stage=target, at=_at(when), comment=comment))
             previous = target

@@ -27,8 +27,8 @@ from models import (
     utcnow,
 )
 
-from ..errors import Conflict, NotFound, TooManyRequests, ValidationError
-from ..permissions import Permission, require
+from ..domain.errors import Conflict, NotFound, TooManyRequests, ValidationError
+from ..policies import Permission, require
 from .audit import record_change
 from .validation import check_password, clean_email, clean_text
 

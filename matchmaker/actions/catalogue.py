@@ -17,17 +17,15 @@ from models import (
     ChallengeStatus,
     Field,
     Maturity,
-    MembershipStatus,
     Municipality,
     PriceBand,
-    Role,
     ShortlistEntry,
     Technology,
     User,
 )
 
-from ..errors import Conflict, NotFound, ValidationError
-from ..permissions import Permission, can, require
+from ..domain.errors import Conflict, NotFound, ValidationError
+from ..policies import Permission, can, require
 from .audit import record_change
 from .validation import clean_text, merge_errors
 
@@ -45,7 +43,7 @@ class ChallengeInput:
     budget_range: str = BudgetRange.UNDECIDED.value
     desired_start: dt.date | None = None
     available_data: str = ""
-    status: str = ChallengeStatus.OPEN.value
+    status: str = ChallengeStatus.OPEN.value  # at creation only: afterwards change_challenge_status owns it
     municipality_id: int | None = None  # admins choose; officers always post for their own
 
 
@@ -123,7 +121,8 @@ def get_challenge(session: Session, challenge_id: int, *, actor: User) -> Challe
 
 
 def _apply_challenge(session: Session, challenge: Challenge, data: ChallengeInput) -> None:
-    title, description, target, available, fields, budget, status = _collect(
+    """The content of an issue; never its status, which only change_challenge_status changes."""
+    title, description, target, available, fields, budget = _collect(
         lambda: clean_text(data.title, field="title", max_length=TITLE_MAX),
         lambda: clean_text(data.description, field="description", max_length=TEXT_MAX, multiline=True),
         lambda: clean_text(data.target, field="target", max_length=SHORT_MAX, required=False),
@@ -131,23 +130,25 @@ def _apply_challenge(session: Session, challenge: Challenge, data: ChallengeInpu
                            multiline=True),
         lambda: _fields(session, data.field_keys),
         lambda: _enum(BudgetRange, data.budget_range, "budget_range"),
-        lambda: _enum(ChallengeStatus, data.status, "status"),
     )
     challenge.title, challenge.description, challenge.target = title, description, target
     challenge.available_data, challenge.fields = available, fields
-    challenge.budget_range, challenge.status, challenge.desired_start = budget, status, data.desired_start
+    challenge.budget_range, challenge.desired_start = budget, data.desired_start
 
 
 def create_challenge(session: Session, data: ChallengeInput, *, actor: User) -> Challenge:
     """Raises PermissionDenied or ValidationError."""
     require(actor, Permission.CHALLENGE_CREATE)
-    if actor.role is Role.ADMIN:
+    if can(actor, Permission.CHALLENGE_ASSIGN):
         municipality = session.get(Municipality, data.municipality_id) if data.municipality_id else None
         if municipality is None:
             raise ValidationError(field_errors={"municipality_id": [_l("自治体を選んでください。")]})
     else:
         municipality = actor.municipality
-    challenge = Challenge(municipality=municipality, author=actor)
+    status = data.status if data.status in (ChallengeStatus.OPEN.value, ChallengeStatus.DRAFT.value) else None
+    if status is None:
+        raise ValidationError(field_errors={"status": [_l("選択肢から選んでください。")]})
+    challenge = Challenge(municipality=municipality, author=actor, status=ChallengeStatus(status))
     _apply_challenge(session, challenge, data)
     session.add(challenge)
     session.flush()
@@ -226,9 +227,6 @@ def get_technology(session: Session, technology_id: int, *, actor: User) -> Tech
     technology = session.get(Technology, technology_id)
     if technology is None or not can(actor, Permission.TECHNOLOGY_VIEW, technology):
         raise NotFound()
-    pending = technology.organization.membership_status is not MembershipStatus.APPROVED
-    if pending and actor.role not in (Role.COORDINATOR, Role.ADMIN) and actor.organization_id != technology.organization_id:
-        raise NotFound()
     return technology
 
 
@@ -251,7 +249,7 @@ def _apply_technology(session: Session, technology: Technology, data: Technology
 def create_technology(session: Session, data: TechnologyInput, *, actor: User) -> Technology:
     """Raises PermissionDenied or ValidationError."""
     require(actor, Permission.TECHNOLOGY_CREATE)
-    organization_id = data.organization_id if actor.role is Role.ADMIN else actor.organization_id
+    organization_id = data.organization_id if can(actor, Permission.TECHNOLOGY_ASSIGN) else actor.organization_id
     if organization_id is None:
         raise ValidationError(field_errors={"organization_id": [_l("団体を選んでください。")]})
     technology = Technology(organization_id=organization_id)
@@ -292,33 +290,3 @@ def set_technology_retired(session: Session, technology_id: int, retired: bool, 
                   action="technology:retire" if retired else "technology:reactivate",
                   before=before, after=technology_snapshot(technology))
     return technology
-
-
-def contact_visible(session: Session, organization_id: int, *, actor: User) -> bool:
-    """Contact details are for the parties of a match and for coordinators.
-
-    A party: a member of the organization, or an officer of a municipality that has shortlisted
-    one of its technologies.
-    """
-    if actor.role in (Role.COORDINATOR, Role.ADMIN) or actor.organization_id == organization_id:
-        return True
-    if actor.role is Role.MUNICIPAL_OFFICER:
-        return session.scalar(
-            select(ShortlistEntry.id).join(Challenge).join(Technology, ShortlistEntry.technology_id == Technology.id)
-            .where(Challenge.municipality_id == actor.municipality_id, Technology.organization_id == organization_id)
-            .limit(1)
-        ) is not None
-    return False
-
-
-def challenge_contact_visible(session: Session, challenge: Challenge, *, actor: User) -> bool:
-    """A company sees the issue's contact once one of its technologies is shortlisted for it."""
-    if actor.role in (Role.COORDINATOR, Role.ADMIN) or actor.municipality_id == challenge.municipality_id:
-        return True
-    if actor.role is Role.COMPANY_MEMBER and actor.organization_id is not None:
-        return session.scalar(
-            select(ShortlistEntry.id).join(Technology, ShortlistEntry.technology_id == Technology.id)
-            .where(ShortlistEntry.challenge_id == challenge.id, Technology.organization_id == actor.organization_id)
-            .limit(1)
-        ) is not None
-    return False

@@ -7,7 +7,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import ValidationError
+from ..domain.errors import ValidationError
 
 # C0 controls other than tab/newline; PostgreSQL refuses NUL outright.
 _FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

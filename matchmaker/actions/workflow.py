@@ -32,14 +32,15 @@ from models import (
     Project,
     ProjectKpi,
     ProjectStageChange,
-    Role,
     RolloutPattern,
     Stage,
     User,
     utcnow,
 )
 
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..policies import Permission, can, require
+from ..policies import catalogue as catalogue_policy
 from ..policies import projects as project_policy
 from ..policies.projects import COORDINATOR, LEAD, OFFICER, project_fields
 from .audit import record_change
@@ -110,13 +111,13 @@ class MoveInput:
 def get_project(session: Session, project_id: int, *, actor: User) -> Project:
     """Raises NotFound when the project does not exist or is not the actor's to see."""
     project = session.get(Project, project_id)
-    if project is None or not project_policy.can_view(actor, project):
+    if project is None or not can(actor, Permission.PROJECT_VIEW, project):
         raise NotFound()
     return project
 
 
 def available_moves(project: Project, user: User) -> list[Move]:
-    return [m for m in MOVES.values() if project.stage in m.sources and project_policy.can_make(user, project, m)]
+    return [m for m in MOVES.values() if project.stage in m.sources and can(user, Permission.PROJECT_MOVE, (project, m))]
 
 
 # -- proposing ----------------------------------------------------------------------------
@@ -126,8 +127,7 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
 
     Raises PermissionDenied, NotFound or ValidationError.
     """
-    if not project_policy.can_propose(actor):
-        raise PermissionDenied()
+    require(actor, Permission.PROJECT_PROPOSE)
     title, summary = _collect(
         lambda: clean_text(title, field="title", max_length=160),
         lambda: clean_text(summary, field="summary", max_length=4000, required=False, multiline=True),
@@ -138,8 +138,7 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
         raise ValidationError(_l("地域課題と技術をそれぞれ1つ以上選んでください。"))
     if any(c.status is not ChallengeStatus.OPEN for c in challenges):
         raise Conflict(_l("受付中でない地域課題には提案できません。"))
-    organizations = {t.organization_id for t in technologies}
-    if actor.role is Role.COMPANY_MEMBER and organizations != {actor.organization_id}:
+    if not all(catalogue_policy.owns_technology(actor, t) for t in technologies):
         raise PermissionDenied(_l("提案できるのは自社の技術だけです。"))
     project = Project(
         title=title, summary=summary, stage=Stage.PROPOSED, lead_organization_id=technologies[0].organization_id,
@@ -161,8 +160,7 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     Raises NotFound, PermissionDenied, Conflict (origin not implemented) or ValidationError.
     """
     origin = get_project(session, origin_id, actor=actor)
-    if not project_policy.can_start_rollout(actor, origin):
-        raise PermissionDenied()
+    require(actor, Permission.PROJECT_ROLLOUT, origin)
     if origin.stage is not Stage.IMPLEMENTED:
         raise Conflict(_l("横展開できるのは社会実装済みのプロジェクトだけです。"))
     try:
@@ -201,7 +199,7 @@ def make_move(session: Session, project_id: int, move_name: str, data: MoveInput
     move = MOVES.get(move_name)
     if move is None:
         raise NotFound()
-    if not project_policy.can_make(actor, project, move):
+    if not can(actor, Permission.PROJECT_MOVE, (project, move)):
         raise PermissionDenied(_l("この操作を行えるのは、このプロジェクトの担当者だけです。"))
     if project.stage not in move.sources:
         raise Conflict(_l("現在の段階（%(stage)s）ではこの操作はできません。", stage=STAGE_LABELS[project.stage]))
@@ -311,21 +309,8 @@ def _record(session: Session, project: Project, *, actor: User, move: str, sourc
                   reason=comment)
 
 
-def participants(session: Session, project: Project) -> list[User]:
-    municipality_ids = [m.id for m in project.municipalities]
-    organization_ids = [o.id for o in project.organizations]
-    people = list(session.scalars(select(User).where(User.is_active.is_(True), (
-        (User.role == Role.MUNICIPAL_OFFICER) & User.municipality_id.in_(municipality_ids)) | (
-        (User.role == Role.COMPANY_MEMBER) & User.organization_id.in_(organization_ids)))))
-    if project.stage is Stage.PILOT_REQUESTED:
-        fields = project_fields(project)
-        people += [u for u in session.scalars(select(User).where(User.role == Role.COORDINATOR, User.is_active.is_(True)))
-                   if {f.key for f in u.coordinator_fields} & fields]
-    return people
-
-
 def _notify(session: Session, project: Project, *, actor: User, message: Any) -> None:
-    for person in participants(session, project):
+    for person in project_policy.participants(session, project):
         if person.id == actor.id:
             continue
         with force_locale(person.locale or "ja"):

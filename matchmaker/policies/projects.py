@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, false, or_, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session, selectinload
 
 from models import Challenge, Field, Municipality, Organization, Project, Role, Stage, Technology, User
 
@@ -78,18 +78,23 @@ def can_make(user: User | None, project: Project, move: HasActors) -> bool:
     return user is not None and user.is_active and bool(move.actors & parts(user, project))
 
 
-def can_propose(user: User | None) -> bool:
-    return user is not None and user.is_active and user.role in (Role.COMPANY_MEMBER, Role.ADMIN)
-
-
 def can_start_rollout(user: User | None, project: Project) -> bool:
     """The lead company or a coordinator of the project's fields (start_rollout still checks the stage)."""
     return user is not None and user.is_active and bool(parts(user, project) & {LEAD, COORDINATOR})
 
 
-def can_offer_rollout(user: User | None, project: Project) -> bool:
-    """Whether to show the way to rollout recommendations: only for an implemented project."""
-    return project.stage is Stage.IMPLEMENTED and can_view(user, project)
+def participants(session: Session, project: Project) -> list[User]:
+    """The active people who play a part in the project now: whom its news is for."""
+    municipality_ids = [m.id for m in project.municipalities]
+    organization_ids = [o.id for o in project.organizations]
+    people = list(session.scalars(select(User).where(User.is_active.is_(True), (
+        (User.role == Role.MUNICIPAL_OFFICER) & User.municipality_id.in_(municipality_ids)) | (
+        (User.role == Role.COMPANY_MEMBER) & User.organization_id.in_(organization_ids)))))
+    if project.stage is Stage.PILOT_REQUESTED:
+        fields = project_fields(project)
+        people += [u for u in session.scalars(select(User).where(User.role == Role.COORDINATOR, User.is_active.is_(True)))
+                   if {f.key for f in u.coordinator_fields} & fields]
+    return people
 
 
 # What `parts` and `can_view` read, to load with a list of projects instead of once per project.

@@ -6,12 +6,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from models import Field, Municipality, Role, User
+from models import Field, Municipality, User
+
+from ..policies import Permission, require
 
 
 def actor() -> User:
@@ -19,10 +21,10 @@ def actor() -> User:
     return current_user.user
 
 
-def require_role(*roles: Role) -> User:
+def actor_with(permission: Permission | str, obj: Any = None) -> User:
+    """The signed-in user, once `require` has let them through (403 otherwise)."""
     user = actor()
-    if user.role not in roles:
-        abort(403)
+    require(user, permission, obj)
     return user
 
 

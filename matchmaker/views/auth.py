@@ -9,7 +9,7 @@ from flask_login import login_required, login_user, logout_user
 from ..actions import accounts
 from ..auth import SignedInUser
 from ..db import get_session
-from ..errors import DomainError, TooManyRequests, ValidationError
+from ..errors import DomainError, TooManyRequests, ValidationError, status_of
 from ..forms import MembershipForm, LoginForm, PasswordChangeForm, apply_errors
 from .main import _safe_next
 from ._helpers import actor
@@ -32,7 +32,7 @@ def login():  # type: ignore[no-untyped-def]
     except (ValidationError, TooManyRequests) as error:
         session.commit()  # the failed attempt must count
         form.form_errors.append(error.message)
-        return render_template("auth/login.html", form=form), error.status_code
+        return render_template("auth/login.html", form=form), status_of(error)
     session.commit()
     login_user(SignedInUser(user))
     flash(_("ログインしました。"), "success")
@@ -87,6 +87,6 @@ def apply():  # type: ignore[no-untyped-def]
     except DomainError as error:
         session.rollback()
         apply_errors(form, error)
-        return render_template("auth/join.html", form=form), error.status_code
+        return render_template("auth/join.html", form=form), status_of(error)
     session.commit()
     return render_template("auth/join_done.html")

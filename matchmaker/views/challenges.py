@@ -8,18 +8,19 @@ from flask_login import login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from models import Challenge, ChallengeStatus, Field, Municipality, Role, ShortlistEntry, Technology
+from models import Challenge, ChallengeStatus, Field, Municipality, ShortlistEntry, Technology
 
 from ..actions import catalogue
 from ..actions.audit import history
 from ..db import get_session
 from ..i18n import localized
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, status_of
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import ChallengeForm, ShortlistForm, StatusForm, apply_errors
 from ..matching import match_service
-from ..permissions import Permission, can, require
+from ..policies import Permission, can, require
+from ..policies import catalogue as catalogue_policy
 from ..search import matching_ids
 from . import _helpers as h
 from .presenters import group_by_organization, load_technologies
@@ -38,10 +39,7 @@ def index():  # type: ignore[no-untyped-def]
     status = args.get("status", "open")
     if status in {s.value for s in ChallengeStatus}:
         query = query.where(Challenge.status == ChallengeStatus(status))
-    if status != "open" and not (user.role in (Role.ADMIN, Role.COORDINATOR)):
-        # Drafts are only listed for their own municipality.
-        query = query.where(or_(Challenge.status != ChallengeStatus.DRAFT,
-                                Challenge.municipality_id == user.municipality_id))
+    query = query.where(catalogue_policy.challenges_visible(user))
     if args.get("field"):
         query = query.where(Challenge.fields.any(Field.key == args["field"]))
     if args.get("municipality", "").isdigit():
@@ -81,9 +79,7 @@ def _input(form: ChallengeForm) -> catalogue.ChallengeInput:
 @login_required
 def create():  # type: ignore[no-untyped-def]
     session = get_session()
-    user = h.actor()
-    if not can(user, Permission.CHALLENGE_CREATE):
-        abort(403)
+    user = h.actor_with(Permission.CHALLENGE_CREATE)
     form = _form(session, ChallengeForm())
     if not form.validate_on_submit():
         return render_template("challenges/form.html", form=form, challenge=None), 400 if request.method == "POST" else 200
@@ -92,7 +88,7 @@ def create():  # type: ignore[no-untyped-def]
     except DomainError as error:
         session.rollback()
         apply_errors(form, error)
-        return render_template("challenges/form.html", form=form, challenge=None), error.status_code
+        return render_template("challenges/form.html", form=form, challenge=None), status_of(error)
     session.commit()
     flash(_("地域課題を登録しました。"), "success")
     return redirect(url_for("challenges.show", challenge_id=challenge.id))
@@ -109,7 +105,6 @@ def edit(challenge_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.field_keys.data = [f.key for f in challenge.fields]
         form.budget_range.data = challenge.budget_range.value
-        form.status.data = challenge.status.value if challenge.status is not ChallengeStatus.CLOSED else "open"
         form.municipality_id.data = str(challenge.municipality_id)
         return render_template("challenges/form.html", form=form, challenge=challenge)
     if not form.validate_on_submit():
@@ -124,7 +119,7 @@ def edit(challenge_id: int):  # type: ignore[no-untyped-def]
             # is a deliberate choice made after seeing the warning, never a silent overwrite.
             challenge = session.get(Challenge, challenge_id)
             form.version.data = challenge.version
-        return render_template("challenges/form.html", form=form, challenge=challenge), error.status_code
+        return render_template("challenges/form.html", form=form, challenge=challenge), status_of(error)
     session.commit()
     flash(_("地域課題を更新しました。"), "success")
     return redirect(url_for("challenges.show", challenge_id=challenge_id))
@@ -154,7 +149,8 @@ def show(challenge_id: int):  # type: ignore[no-untyped-def]
     technologies = load_technologies(session, [r.technology_id for r in ranked])
     shortlisted = {e.technology_id: e for e in session.scalars(
         select(ShortlistEntry).where(ShortlistEntry.challenge_id == challenge.id)
-        .options(selectinload(ShortlistEntry.technology).selectinload(Technology.organization)))}
+        .options(selectinload(ShortlistEntry.technology).selectinload(Technology.organization)))} \
+        if can(user, Permission.SHORTLIST_VIEW, challenge) else {}
     return render_template(
         "challenges/show.html", challenge=challenge, ranked=ranked, technologies=technologies,
         companies=group_by_organization(ranked, technologies), shortlisted=shortlisted,

@@ -15,42 +15,42 @@ from models import (
     MembershipStatus,
     Municipality,
     Organization,
-    Role,
     ShortlistEntry,
     Technology,
     User,
 )
 
-from ..actions import accounts, catalogue
+from ..actions import accounts
 from ..db import get_session
 from ..i18n import localized
-from ..errors import DomainError
+from ..errors import DomainError, status_of
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import ReviewForm, StaffUserForm, apply_errors
 from ..matching import match_service
-from ..permissions import Permission, can
+from ..policies import Permission, can, can_view_contact
+from ..policies import catalogue as catalogue_policy
 from . import _helpers as h
 from .presenters import load_challenges, load_technologies
 
 bp = Blueprint("home", __name__)
 
-ROLE_HOMES = {
-    Role.MUNICIPAL_OFFICER: "home.municipality", Role.COMPANY_MEMBER: "home.company",
-    Role.COORDINATOR: "home.coordination", Role.ADMIN: "home.coordination",
-}
+# Each person lands on the first home page they may open.
+HOMES = ((Permission.HOME_MUNICIPALITY, "home.municipality"), (Permission.HOME_COMPANY, "home.company"),
+         (Permission.COORDINATION_VIEW, "home.coordination"))
 
 
 @bp.get("/home")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
-    return redirect(url_for(ROLE_HOMES[h.actor().role]))
+    user = h.actor()
+    return redirect(url_for(next((page for permission, page in HOMES if can(user, permission)), "projects.inbox")))
 
 
 @bp.get("/municipality")
 @login_required
 def municipality():  # type: ignore[no-untyped-def]
-    user = h.require_role(Role.MUNICIPAL_OFFICER)
+    user = h.actor_with(Permission.HOME_MUNICIPALITY)
     session = get_session()
     challenges = list(session.scalars(
         select(Challenge).where(Challenge.municipality_id == user.municipality_id)
@@ -68,7 +68,7 @@ def municipality():  # type: ignore[no-untyped-def]
 @bp.get("/company")
 @login_required
 def company():  # type: ignore[no-untyped-def]
-    user = h.require_role(Role.COMPANY_MEMBER)
+    user = h.actor_with(Permission.HOME_COMPANY)
     session = get_session()
     organization = session.get(Organization, user.organization_id)
     technologies = list(session.scalars(
@@ -86,9 +86,9 @@ def company():  # type: ignore[no-untyped-def]
 @bp.get("/coordination")
 @login_required
 def coordination():  # type: ignore[no-untyped-def]
-    user = h.require_role(Role.COORDINATOR, Role.ADMIN)
+    user = h.actor_with(Permission.COORDINATION_VIEW)
     session = get_session()
-    field_ids = [f.id for f in user.coordinator_fields] if user.role is Role.COORDINATOR else None
+    field_ids = catalogue_policy.focus_field_ids(user)
     query = (select(Challenge).where(Challenge.status == ChallengeStatus.OPEN)
              .options(selectinload(Challenge.fields), selectinload(Challenge.municipality)))
     if field_ids is not None:
@@ -104,7 +104,8 @@ def coordination():  # type: ignore[no-untyped-def]
     unexplored.sort(key=lambda pair: -pair[1].score)
     unexplored = unexplored[:20]
     pending = list(session.scalars(select(Organization).where(
-        Organization.membership_status == MembershipStatus.PENDING).order_by(Organization.created_at)))
+        Organization.membership_status == MembershipStatus.PENDING).order_by(Organization.created_at))) \
+        if can(user, Permission.ORGANIZATION_REVIEW) else []
     return render_template("home/coordination.html", open_challenges=open_challenges, unexplored=unexplored,
                            technologies=load_technologies(session, [r.technology_id for _, r in unexplored]),
                            pending=pending, review_form=ReviewForm())
@@ -122,7 +123,7 @@ def review(organization_id: int):  # type: ignore[no-untyped-def]
                                                   approve=form.decision.data == "approve", reason=form.reason.data or "")
     except DomainError as error:
         session.rollback()
-        if error.status_code != 400:
+        if status_of(error) != 400:
             raise
         flash(_("却下する場合は理由を入力してください。"), "error")
         return redirect(url_for("home.coordination") + "#applications")
@@ -139,22 +140,19 @@ def organization(organization_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor()
     org = session.get(Organization, organization_id)
-    if org is None or (org.membership_status is not MembershipStatus.APPROVED
-                       and user.role not in (Role.COORDINATOR, Role.ADMIN) and user.organization_id != org.id):
+    if org is None or not can(user, Permission.ORGANIZATION_VIEW, org):
         abort(404)
     technologies = list(session.scalars(
         select(Technology).where(Technology.organization_id == org.id, Technology.is_retired.is_(False))
         .options(selectinload(Technology.fields), selectinload(Technology.deployed_in)).order_by(Technology.title)))
     return render_template("home/organization.html", organization=org, technologies=technologies,
-                           show_contact=catalogue.contact_visible(session, org.id, actor=user))
+                           show_contact=can_view_contact(session, user, org.id))
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @login_required
 def users():  # type: ignore[no-untyped-def]
-    user = h.actor()
-    if not can(user, Permission.USER_CREATE):
-        abort(403)
+    user = h.actor_with(Permission.USER_CREATE)
     session = get_session()
     form = StaffUserForm()
     form.municipality_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(m.id), localized(m)) for m in h.all_municipalities(session)]
@@ -175,7 +173,7 @@ def users():  # type: ignore[no-untyped-def]
             except DomainError as error:
                 session.rollback()
                 apply_errors(form, error)
-                status = error.status_code
+                status = status_of(error)
             else:
                 session.commit()
                 flash(_("%(email)s を登録しました。", email=created.email), "success")

@@ -9,15 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from models import Notification, Project, Role, Stage
+from models import Notification, Project, Stage
 
 from .. import dashboard as dashboard_figures
 from .. import mail, rollout
 from ..actions import workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
+from ..policies import Permission, can
 from ..policies import projects as project_policy
-from ..errors import DomainError, ValidationError
+from ..errors import DomainError, ValidationError, status_of
 from ..forms import LenientDateField, MoveForm, ProposeForm, RolloutForm, apply_errors, lenient_number
 from . import _helpers as h
 
@@ -47,9 +48,7 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def propose():  # type: ignore[no-untyped-def]
     session = get_session()
-    user = h.actor()
-    if user.role not in (Role.COMPANY_MEMBER, Role.ADMIN):
-        abort(403)
+    user = h.actor_with(Permission.PROJECT_PROPOSE)
     challenge_ids = [int(v) for v in request.values.getlist("challenge") if v.isdigit()]
     technology_ids = [int(v) for v in request.values.getlist("technology") if v.isdigit()]
     challenges = [get_challenge(session, i, actor=user) for i in challenge_ids]
@@ -67,7 +66,7 @@ def propose():  # type: ignore[no-untyped-def]
         session.rollback()
         apply_errors(form, error)
         return render_template("projects/propose.html", form=form, challenges=challenges,
-                               technologies=technologies), error.status_code
+                               technologies=technologies), status_of(error)
     session.commit()
     _after_commit()
     flash(_("提案を送りました。自治体の回答を待っています。"), "success")
@@ -128,7 +127,7 @@ def move(project_id: int, move: str):  # type: ignore[no-untyped-def]
         return render_template(
             "projects/show.html", project=project, form=form, errors={"move": move, "error": error},
             moves=workflow.available_moves(project, user), submitted=request.form,
-        ), error.status_code
+        ), status_of(error)
     session.commit()
     _after_commit()
     flash(_("「%(move)s」を記録しました。", move=workflow.MOVES[move].label), "success")
@@ -144,7 +143,7 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
     form = RolloutForm()
     form.pattern.choices = [SelectChoice(p.value, label) for p, label in workflow.PATTERN_LABELS.items()]
     recommendations = rollout.recommend(session, project)
-    may_start = project.stage is Stage.IMPLEMENTED and project_policy.can_start_rollout(user, project)
+    may_start = project.stage is Stage.IMPLEMENTED and can(user, Permission.PROJECT_ROLLOUT, project)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -156,7 +155,7 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
         except DomainError as error:
             session.rollback()
             apply_errors(form, error)
-            status = error.status_code
+            status = status_of(error)
         else:
             session.commit()
             _after_commit()
@@ -170,7 +169,7 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def inbox():  # type: ignore[no-untyped-def]
     session = get_session()
-    user = h.actor()
+    user = h.actor_with(Permission.INBOX_VIEW)
     notifications = list(session.scalars(select(Notification).where(Notification.user_id == user.id)
                                          .order_by(Notification.id.desc()).limit(50)))
     return render_template("projects/inbox.html", waiting=workflow.inbox(session, actor=user),
@@ -191,14 +190,14 @@ def mark_read():  # type: ignore[no-untyped-def]
 @bp.get("/dashboard")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session(), actor=h.actor())
+    tables = dashboard_figures.build(get_session(), actor=h.actor_with(Permission.DASHBOARD_VIEW))
     return render_template("projects/dashboard.html", tables=tables)
 
 
 @bp.get("/dashboard/<key>.csv")
 @login_required
 def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session(), actor=h.actor())
+    tables = dashboard_figures.build(get_session(), actor=h.actor_with(Permission.DASHBOARD_VIEW))
     if key not in tables:
         abort(404)
     return Response(dashboard_figures.to_csv(tables[key]), mimetype="text/csv; charset=utf-8",

@@ -8,18 +8,20 @@ from flask_login import login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from models import Field, Maturity, MembershipStatus, Organization, Role, Technology
+from models import Field, Maturity, Organization, Technology
 
 from ..actions import catalogue
 from ..actions.audit import history
 from ..db import get_session
 from ..i18n import localized
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, status_of
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import RetireForm, TechnologyForm, apply_errors
 from ..matching import match_service
-from ..permissions import Permission, can, require
+from ..policies import Permission, can, require
+from ..policies import catalogue as catalogue_policy
+from ..policies import organizations as organization_policy
 from ..search import matching_ids
 from . import _helpers as h
 from .presenters import load_challenges
@@ -33,14 +35,11 @@ def index():  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor()
     args = request.args
-    query = (select(Technology).join(Organization)
-             .where(Organization.membership_status == MembershipStatus.APPROVED)
+    query = (select(Technology).join(Organization).where(catalogue_policy.technologies_visible(user))
              .options(selectinload(Technology.fields), selectinload(Technology.organization),
                       selectinload(Technology.deployed_in)))
-    if args.get("retired") == "1" and user.role in (Role.ADMIN, Role.COORDINATOR):
-        query = query.where(Technology.is_retired.is_(True))
-    else:
-        query = query.where(Technology.is_retired.is_(False))
+    # The retired list shows what this person may see of them (their own, or all for coordinators).
+    query = query.where(Technology.is_retired.is_(args.get("retired") == "1"))
     if args.get("field"):
         query = query.where(Technology.fields.any(Field.key == args["field"]))
     if args.get("maturity") in {m.value for m in Maturity}:
@@ -50,7 +49,7 @@ def index():  # type: ignore[no-untyped-def]
     text = args.get("q", "").strip()[:100]
     if text:
         organizations = matching_ids(text, [(o.id, (o.name, o.name_kana, o.name_en)) for o in session.scalars(
-            select(Organization).where(Organization.membership_status == MembershipStatus.APPROVED))])
+            select(Organization).where(organization_policy.visible(user)))])
         like = f"%{text}%"
         query = query.where(or_(Technology.title.ilike(like), Technology.description.ilike(like),
                                 Technology.organization_id.in_(organizations)))
@@ -63,7 +62,7 @@ def _form(session, form: TechnologyForm) -> TechnologyForm:  # type: ignore[no-u
     form.field_keys.choices = [SelectChoice(f.key, localized(f)) for f in h.all_fields(session)]
     form.deployed_municipality_ids.choices = [SelectChoice(str(m.id), localized(m)) for m in h.all_municipalities(session)]
     form.organization_id.choices = [SelectChoice(str(o.id), o.name) for o in session.scalars(
-        select(Organization).where(Organization.membership_status == MembershipStatus.APPROVED).order_by(Organization.name))]
+        select(Organization).where(organization_policy.listed()).order_by(Organization.name))]
     return form
 
 
@@ -81,9 +80,7 @@ def _input(form: TechnologyForm) -> catalogue.TechnologyInput:
 @login_required
 def create():  # type: ignore[no-untyped-def]
     session = get_session()
-    user = h.actor()
-    if not can(user, Permission.TECHNOLOGY_CREATE):
-        abort(403)
+    user = h.actor_with(Permission.TECHNOLOGY_CREATE)
     form = _form(session, TechnologyForm())
     if not form.validate_on_submit():
         return render_template("technologies/form.html", form=form, technology=None), 400 if request.method == "POST" else 200
@@ -92,7 +89,7 @@ def create():  # type: ignore[no-untyped-def]
     except DomainError as error:
         session.rollback()
         apply_errors(form, error)
-        return render_template("technologies/form.html", form=form, technology=None), error.status_code
+        return render_template("technologies/form.html", form=form, technology=None), status_of(error)
     session.commit()
     flash(_("技術・ソリューションを登録しました。"), "success")
     return redirect(url_for("technologies.show", technology_id=technology.id))
@@ -125,7 +122,7 @@ def edit(technology_id: int):  # type: ignore[no-untyped-def]
             # is a deliberate choice made after seeing the warning, never a silent overwrite.
             technology = session.get(Technology, technology_id)
             form.version.data = technology.version
-        return render_template("technologies/form.html", form=form, technology=technology), error.status_code
+        return render_template("technologies/form.html", form=form, technology=technology), status_of(error)
     session.commit()
     flash(_("技術・ソリューションを更新しました。"), "success")
     return redirect(url_for("technologies.show", technology_id=technology_id))

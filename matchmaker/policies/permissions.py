@@ -1,0 +1,66 @@
+"""The permission vocabulary, named `resource:action`, and which role holds which.
+
+Holding a permission is necessary, not sufficient: the resource's policy module adds the rule
+about the object (whose issue it is, whether the project is one's own). Every permission here
+is checked somewhere; a test fails on one that is not.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from models import Role
+
+
+class Permission(str, enum.Enum):
+    # catalogue
+    CHALLENGE_VIEW = "challenge:view"
+    CHALLENGE_CREATE = "challenge:create"
+    CHALLENGE_EDIT = "challenge:edit"
+    CHALLENGE_CHANGE_STATUS = "challenge:change_status"
+    CHALLENGE_ASSIGN = "challenge:assign"  # post for any municipality, not only one's own
+    SHORTLIST_VIEW = "shortlist:view"
+    SHORTLIST_EDIT = "shortlist:edit"
+    TECHNOLOGY_VIEW = "technology:view"
+    TECHNOLOGY_CREATE = "technology:create"
+    TECHNOLOGY_EDIT = "technology:edit"
+    TECHNOLOGY_ASSIGN = "technology:assign"  # register for any organization, not only one's own
+    CONTACT_VIEW = "contact:view"
+    # projects and the pages built on them
+    PROJECT_VIEW = "project:view"
+    PROJECT_PROPOSE = "project:propose"
+    PROJECT_MOVE = "project:move"
+    PROJECT_ROLLOUT = "project:rollout"
+    DASHBOARD_VIEW = "dashboard:view"
+    INBOX_VIEW = "inbox:view"
+    # organizations and people
+    ORGANIZATION_VIEW = "organization:view"
+    ORGANIZATION_REVIEW = "organization:review"
+    HOME_MUNICIPALITY = "home:municipality"
+    HOME_COMPANY = "home:company"
+    COORDINATION_VIEW = "coordination:view"
+    USER_CREATE = "user:create"
+
+
+_EVERYONE = frozenset({
+    Permission.CHALLENGE_VIEW, Permission.TECHNOLOGY_VIEW, Permission.ORGANIZATION_VIEW, Permission.PROJECT_VIEW,
+    Permission.PROJECT_MOVE, Permission.DASHBOARD_VIEW, Permission.INBOX_VIEW, Permission.CONTACT_VIEW,
+})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.MUNICIPAL_OFFICER: _EVERYONE | {
+        Permission.CHALLENGE_CREATE, Permission.CHALLENGE_EDIT, Permission.CHALLENGE_CHANGE_STATUS,
+        Permission.SHORTLIST_VIEW, Permission.SHORTLIST_EDIT, Permission.HOME_MUNICIPALITY,
+    },
+    Role.COMPANY_MEMBER: _EVERYONE | {
+        Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.PROJECT_PROPOSE,
+        Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY,
+    },
+    Role.COORDINATOR: _EVERYONE | {
+        Permission.SHORTLIST_VIEW, Permission.ORGANIZATION_REVIEW, Permission.COORDINATION_VIEW,
+        Permission.PROJECT_ROLLOUT,
+    },
+    # Admins hold everything except the two home pages, which are about one's own municipality
+    # or company (an admin has neither).
+    Role.ADMIN: frozenset(Permission) - {Permission.HOME_MUNICIPALITY, Permission.HOME_COMPANY},
+}
