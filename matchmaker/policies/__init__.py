@@ -7,8 +7,7 @@ ask `can` to hide what an action would refuse anyway.
 
 Objects: a Challenge, Technology, Organization or Project; for `project:propose` a
 (challenge, technology) pair; for `project:move` a (project, move) pair; for `contact:view` and
-`shortlist:view` the challenge. Contact details depend on shortlists, so they have their own
-`can_view_contact` that takes the session.
+`shortlist:view` the challenge; for `contact:view` the organization.
 """
 
 from __future__ import annotations
@@ -16,15 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from models import Challenge, ChallengeStatus, Technology, User
 
 from ..domain.errors import PermissionDenied
 from . import catalogue, organizations, projects
 from .permissions import ROLE_PERMISSIONS, Permission
 
-__all__ = ["Permission", "ROLE_PERMISSIONS", "can", "can_view_contact", "require", "catalogue", "organizations", "projects"]
+__all__ = ["Permission", "ROLE_PERMISSIONS", "can", "require", "catalogue", "organizations", "projects"]
 
 
 def _propose(user: User, pair: tuple[Challenge, Technology]) -> bool:
@@ -43,6 +40,7 @@ RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.TECHNOLOGY_VIEW: catalogue.can_view_technology,
     Permission.TECHNOLOGY_EDIT: catalogue.owns_technology,
     Permission.ORGANIZATION_VIEW: organizations.can_view,
+    Permission.CONTACT_VIEW: catalogue.can_view_contact,
     Permission.PROJECT_VIEW: projects.can_view,
     Permission.PROJECT_PROPOSE: _propose,
     Permission.PROJECT_MOVE: lambda user, pair: projects.can_make(user, *pair),
@@ -65,6 +63,3 @@ def require(actor: User | None, permission: Permission | str, obj: Any = None) -
     if not can(actor, permission, obj):
         raise PermissionDenied()
 
-
-def can_view_contact(session: Session, actor: User | None, organization_id: int) -> bool:
-    return can(actor, Permission.CONTACT_VIEW) and catalogue.can_view_contact(session, actor, organization_id)  # type: ignore[arg-type]

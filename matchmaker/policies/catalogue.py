@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
-from models import Challenge, ChallengeStatus, Role, ShortlistEntry, Technology, User
+from models import Challenge, ChallengeStatus, Organization, Role, ShortlistEntry, Technology, User
 
 from . import organizations
 
@@ -59,15 +59,17 @@ def can_view_shortlist(user: User, challenge: Challenge) -> bool:
     return user.role in _STEWARDS or owns_challenge(user, challenge)
 
 
-def can_view_contact(session: Session, user: User, organization_id: int) -> bool:
+def can_view_contact(user: User, organization: Organization) -> bool:
     """Contact details are for the parties of a match and for coordinators.
 
     A party: a member of the organization, or an officer of a municipality that has shortlisted
-    one of its technologies.
+    one of its technologies (looked up in the organization's own session).
     """
+    organization_id = organization.id
     if user.role in _STEWARDS or user.organization_id == organization_id:
         return True
-    if user.role is Role.MUNICIPAL_OFFICER:
+    session = Session.object_session(organization)
+    if user.role is Role.MUNICIPAL_OFFICER and session is not None:
         return session.scalar(
             select(ShortlistEntry.id).join(Challenge).join(Technology, ShortlistEntry.technology_id == Technology.id)
             .where(Challenge.municipality_id == user.municipality_id, Technology.organization_id == organization_id)

@@ -28,7 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..forms import ReviewForm, StaffUserForm, apply_errors
 from ..matching import match_service
-from ..policies import Permission, can, can_view_contact
+from ..policies import Permission, can
 from ..policies import catalogue as catalogue_policy
 from . import _helpers as h
 from .presenters import load_challenges, load_technologies
@@ -146,7 +146,7 @@ def organization(organization_id: int):  # type: ignore[no-untyped-def]
         select(Technology).where(Technology.organization_id == org.id, Technology.is_retired.is_(False))
         .options(selectinload(Technology.fields), selectinload(Technology.deployed_in)).order_by(Technology.title)))
     return render_template("home/organization.html", organization=org, technologies=technologies,
-                           show_contact=can_view_contact(session, user, org.id))
+                           show_contact=can(user, Permission.CONTACT_VIEW, org))
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
