@@ -30,7 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _config.finalize(app.config, instance_path)
 
-    from . import auth, cli, db, errors, i18n, matching, templating, views
+    from . import auth, cli, db, errors, i18n, matching, security, templating, views
+
+    security.init_url_converters(app)
 
     db.init_app(app)
     csrf.init_app(app)
@@ -38,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     matching.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     templating.init_app(app)
     views.init_app(app)
     cli.init_app(app)

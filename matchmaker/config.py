@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .parsing import NotANumber, parse_int
+
 ENV_PREFIX = "MATCHMAKER_"
 
 
@@ -31,6 +33,13 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Requests: a form is text, so 1 MiB is generous; larger bodies get a 413 unread.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "MAX_FORM_PARTS": 1000,
+        # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
+        # socket's address is the client).
+        "TRUSTED_PROXIES": 0,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
         "PAGE_SIZE": 20,
@@ -43,18 +52,51 @@ def default_config(instance_path: Path) -> dict[str, Any]:
     }
 
 
+# Settings that are on or off. Their environment values are read strictly: a typo must stop the
+# start, not silently pick a side (`bool("false")` is True).
+BOOLEAN_SETTINGS = frozenset({"SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "TESTING", "DEBUG",
+                              "WTF_CSRF_ENABLED"})
+
+
+class ConfigurationError(ValueError):
+    """A setting that cannot be read; the app refuses to start rather than guess."""
+
+
 def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, Any]:
-    """Every MATCHMAKER_X variable becomes config key X; integers stay integers."""
+    """Every MATCHMAKER_X variable becomes config key X; integers stay integers, switches become
+    booleans. Raises ConfigurationError for a switch that is neither on nor off."""
     config: dict[str, Any] = {}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
         key = name[len(ENV_PREFIX):]
-        config[key] = int(value) if value.isdigit() else value
+        if key in BOOLEAN_SETTINGS:
+            config[key] = parse_switch(key, value)
+            continue
+        try:
+            config[key] = parse_int(value, maximum=2**63 - 1)
+        except NotANumber:
+            config[key] = value
     return config
+
+
+def parse_switch(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in SWITCH_VALUES:
+        return SWITCH_VALUES[text]
+    raise ConfigurationError(
+        f"{ENV_PREFIX}{key}={value!r}: use one of {', '.join(SWITCH_VALUES)}"
+    )
+
+
+SWITCH_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 def finalize(config: dict[str, Any], instance_path: Path) -> None:
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _load_or_create_secret_key(instance_path)
-    config["SESSION_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE", False))
+    for key in BOOLEAN_SETTINGS & config.keys():
+        config[key] = parse_switch(key, config[key])
+    config.setdefault("SESSION_COOKIE_SECURE", False)

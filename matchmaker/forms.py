@@ -25,8 +25,25 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import BudgetRange, ChallengeStatus, Maturity, MemberCategory, PriceBand, Role
 
 from .domain.errors import DomainError
+from .parsing import has_control_characters
 
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+
+
+class Form(FlaskForm):
+    """Every form: a control character in any field is that field's error, so the page comes
+    back with everything else the user typed instead of the value reaching the database
+    (PostgreSQL refuses NUL) or the page failing. Line breaks only where a field is multi-line."""
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
+        valid = super().validate(extra_validators)
+        for field in self:
+            multiline = isinstance(field, TextAreaField)
+            if any(isinstance(value, str) and has_control_characters(value, multiline=multiline)
+                   for value in field.raw_data or ()):
+                field.errors = [*field.errors, _l("使用できない制御文字が含まれています。")]
+                valid = False
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -94,18 +111,23 @@ CATEGORY_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("メールアドレス"))
+def _no_longer_than(limit: int):  # type: ignore[no-untyped-def]
+    """A value past any valid length is dropped, so a failed form never echoes it back."""
+    return lambda value: value if value is None or len(value) <= limit else ""
+
+
+class LoginForm(Form):
+    email = EmailField(_l("メールアドレス"), filters=[_no_longer_than(254)], render_kw={"maxlength": 254})
     password = PasswordField(_l("パスワード"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("現在のパスワード"))
     new_password = PasswordField(_l("新しいパスワード"), description=_l("10文字以上"))
     confirm_password = PasswordField(_l("新しいパスワード（確認）"))
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(Form):
     title = StringField(_l("課題名"), description=_l("120文字以内。解決策ではなく課題を書いてください。"))
     description = TextAreaField(_l("課題の内容"), description=_l("誰が、どこで、何に困っているか。4,000文字以内。"))
     field_keys = MultiCheckboxField(_l("分野"), choices=[])
@@ -119,7 +141,7 @@ class ChallengeForm(FlaskForm):
     version = VersionField()
 
 
-class TechnologyForm(FlaskForm):
+class TechnologyForm(Form):
     title = StringField(_l("技術・ソリューション名"))
     description = TextAreaField(_l("概要"), description=_l("何を、誰の、どんな課題に役立てるか。4,000文字以内。"))
     field_keys = MultiCheckboxField(_l("分野"), choices=[])
@@ -130,22 +152,22 @@ class TechnologyForm(FlaskForm):
     version = VersionField()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = HiddenField()
     reason = StringField(_l("理由（任意）"))
     version = VersionField()
 
 
-class RetireForm(FlaskForm):
+class RetireForm(Form):
     version = VersionField()
 
 
-class ShortlistForm(FlaskForm):
+class ShortlistForm(Form):
     technology_id = IntegerField()
     note = StringField(_l("メモ（任意）"))
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     organization_name = StringField(_l("団体名"))
     organization_name_kana = StringField(_l("団体名（ふりがな）"))
     member_category = SelectField(_l("会員種別"), validate_choice=False, choices=_choices(MemberCategory, CATEGORY_LABELS))
@@ -158,12 +180,12 @@ class MembershipForm(FlaskForm):
     password = PasswordField(_l("パスワード"), description=_l("10文字以上"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = HiddenField()
     reason = StringField(_l("理由（却下する場合は必須）"))
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(Form):
     email = EmailField(_l("メールアドレス"))
     display_name = StringField(_l("表示名"))
     role = SelectField(_l("役割"), validate_choice=False, choices=[SelectChoice("municipal_officer", _l("自治体職員")),
@@ -186,19 +208,19 @@ def apply_errors(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     title = StringField(_l("プロジェクト名"))
     summary = TextAreaField(_l("提案の概要"), description=_l("課題にどう応えるか、体制、想定スケジュールなど。"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """CSRF and the fields every move shares; move-specific inputs are parsed by the view."""
 
     version = VersionField()
     comment = TextAreaField(_l("コメント"))
 
 
-class RolloutForm(FlaskForm):
+class RolloutForm(Form):
     pattern = SelectField(_l("横展開のパターン"), validate_choice=False, choices=[])
     comment = TextAreaField(_l("コメント（任意）"))
 

@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import Field, Municipality, User
 
 from ..policies import Permission, require
+from ..security import arg_int
 
 
 def actor() -> User:
@@ -45,8 +45,7 @@ class Page:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return arg_int("page", 1) or 1
 
 
 def paginate(session: Session, query: Select, page: int, per_page: int) -> Page:

@@ -36,7 +36,7 @@ def login():  # type: ignore[no-untyped-def]
     session.commit()
     login_user(SignedInUser(user))
     flash(_("ログインしました。"), "success")
-    return redirect(_safe_next(request.args.get("next")) if request.args.get("next") else url_for("home.dashboard"))
+    return redirect(_safe_next(request.args.get("next"), default="home.dashboard"))
 
 
 @bp.post("/logout")

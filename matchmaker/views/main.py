@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
 from models import Challenge, ChallengeStatus, Municipality, Technology
 
 from ..db import database_status, get_session
+from ..parsing import is_safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -42,10 +41,6 @@ def set_language():  # type: ignore[no-untyped-def]
     return redirect(_safe_next(request.form.get("next")))
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str = "main.index") -> str:
     """Only same-site relative paths, so the switch cannot be used as an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.index")
+    return target if target and is_safe_next(target) else url_for(default)

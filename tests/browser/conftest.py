@@ -57,12 +57,22 @@ def live_server(tmp_path: Path, demo_db_template: Path, monkeypatch: pytest.Monk
     app.extensions["sqlalchemy_engine"].dispose()
 
 
+def _watch_policy_violations(page, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Chromium reports what the Content-Security-Policy blocked as console errors."""
+    page.on("console", lambda message: violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+
+
 @pytest.fixture
 def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server, locale="ja-JP")
     context.set_default_timeout(15_000)
-    yield context.new_page()
+    violations: list[str] = []
+    new = context.new_page()
+    _watch_policy_violations(new, violations)
+    yield new
     context.close()
+    assert violations == [], "the page broke its own Content-Security-Policy"
 
 
 @pytest.fixture
@@ -74,8 +84,12 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
         context = browser.new_context(base_url=live_server, locale="ja-JP")
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        _watch_policy_violations(page, violations)
+        return page
 
+    violations: list[str] = []
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], "a page broke its own Content-Security-Policy"

@@ -1,0 +1,135 @@
+"""Hostile input stops at the door, and every answer carries the browser's security headers.
+
+Registered once in create_app, before the views: the strict `int` URL converter, a guard over
+every query string and form, the proxy setting that decides who the client is, and the headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, ValidationError as RouteMismatch
+
+from .domain.errors import ValidationError
+from .parsing import MAX_ID, NotANumber, has_control_characters, parse_id, parse_int
+
+
+class StrictIntConverter(IntegerConverter):
+    """`<int:…>` in every route: ASCII or 全角 digits up to 2^31 - 1, else the route does not
+    match (404) instead of the database failing on an id no row can have."""
+
+    regex = r"[0-9０-９]+"
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        try:
+            number = parse_int(value, minimum=self.min or 0, maximum=self.max)
+        except NotANumber:
+            raise RouteMismatch() from None
+        return number
+
+
+# Query-string and form parameters that carry ids or counts, by name. The guard refuses a bad
+# value with a 400 before any view reads it, so no view can pass one on to the database.
+# `version` is not here: a bad version is a conflict that must keep what the user typed.
+INTEGER_PARAMETERS = frozenset({"page", "municipality", "challenge", "technology"})
+INTEGER_SUFFIXES = ("_id", "_ids")
+# Form values that no one types: a control character in them is an attack, not a pasted slip.
+SINGLE_LINE_FORM_FIELDS = frozenset({"next", "lang", "csrf_token"})
+
+_BAD_CHARACTERS = _l("使用できない制御文字が含まれています。")
+
+
+def _is_integer_parameter(name: str) -> bool:
+    return name in INTEGER_PARAMETERS or name.endswith(INTEGER_SUFFIXES)
+
+
+def arg_int(name: str, default: int | None = None) -> int | None:
+    """An id or count from the query string: `default` when absent or blank, a 400 with a
+    clear message when it is not a whole number between 1 and 2^31 - 1."""
+    raw = request.args.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        return parse_id(raw)
+    except NotANumber:
+        raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
+
+
+def _refuse_hostile_input() -> None:
+    if request.files:
+        # No form takes an upload: a file part where text belongs is refused, not half-read.
+        raise ValidationError(_l("この画面ではファイルを送信できません。"))
+    for name, value in request.args.items(multi=True):
+        if has_control_characters(name, multiline=False) or has_control_characters(value, multiline=False):
+            raise ValidationError(_BAD_CHARACTERS)
+        _check_integer(name, value)
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    # Form values themselves are checked field by field (forms.Form and the actions' clean_text),
+    # so a pasted control character costs one field error, not everything else that was typed.
+    for name, value in request.form.items(multi=True):
+        if has_control_characters(name, multiline=False) or (
+                name in SINGLE_LINE_FORM_FIELDS and has_control_characters(value, multiline=False)):
+            raise ValidationError(_BAD_CHARACTERS)
+        _check_integer(name, value)
+
+
+def _check_integer(name: str, value: str) -> None:
+    if _is_integer_parameter(name) and value.strip():
+        try:
+            parse_id(value)
+        except NotANumber:
+            raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
+
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    # Only over TLS: on plain HTTP the header is ignored, and on a development machine it would
+    # pin localhost to HTTPS.
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def init_url_converters(app: Flask) -> None:
+    """Before any blueprint is registered: rules bind their converters when they are added."""
+    app.url_map.converters["int"] = StrictIntConverter
+
+
+def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies:
+        # Behind N reverse proxies the client is the Nth address from the right of
+        # X-Forwarded-For; with none configured the header is ignored, as anyone can send it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    app.before_request(_refuse_hostile_input)
+    app.after_request(_add_security_headers)
+
