@@ -179,9 +179,11 @@ def describe_reason(reason: Mapping[str, Any]) -> str:
         words = reason["challenge_word"]
         if reason["technology_word"] != words:
             words = f"{words}↔{reason['technology_word']}"
-        return f"{words} {share}"
+        return f"{words}{' (compound)' if reason.get('compound') else ''} {share}"
     if reason["kind"] == "fields":
         return f"fields {'/'.join(reason['fields'])} {share}"
+    if reason["kind"] == "wording":
+        return f"other shared wording {share}"
     places = "/".join(reason["deployed_in"])
     return f"{reason['maturity'] or ''}{' in ' + places if places else ''} {share}".strip()
 

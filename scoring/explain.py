@@ -2,10 +2,12 @@
 
 The score decomposes exactly into additive parts (see formula.py):
 
-    score = TEXT_BASE * text  +  FIELD_WEIGHT * field * text  +  EVIDENCE_WEIGHT * evidence * text
+    score = text_base * text  +  field_weight * field * text  +  EVIDENCE_WEIGHT * evidence * text
 
-and the text part further into one contribution per shared term (c_i * t_i sums to the cosine).
-Every listed share is that part divided by the score, so all shares together sum to 1.
+and the text part further into one contribution per shared column (c_i * t_i sums to the text
+score): words (SudachiPy's middle and finest units), whole noun compounds, and character
+n-grams (reported together as similar wording). Every share is its part divided by the score,
+so all shares together sum to 1.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class TermReason:
     challenge_word: str  # as the challenge's author wrote it
     technology_word: str  # as the technology's author wrote it
     share: float  # share of the whole score
+    compound: bool = False  # matched as a whole noun compound (山間部), on top of its words
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Explanation:
     evidence: float
     multiplier: float
     terms: tuple[TermReason, ...]
-    other_terms_share: float  # shared terms beyond the listed ones, plus character n-grams if enabled
+    other_terms_share: float  # shared terms beyond the listed ones
+    wording_share: float  # shared character n-grams (similar wording)
     shared_fields: tuple[str, ...]
     field_share: float
     maturity: str | None
@@ -52,9 +56,11 @@ class Explanation:
         """A compact, ordered list for files and APIs: terms, then fields, then track record."""
         reasons: list[dict[str, Any]] = [
             {"kind": "term", "challenge_word": r.challenge_word, "technology_word": r.technology_word,
-             "share": round(r.share, 4)}
+             "share": round(r.share, 4), **({"compound": True} if r.compound else {})}
             for r in self.terms
         ]
+        if self.other_terms_share + self.wording_share > 0:
+            reasons.append({"kind": "wording", "share": round(self.other_terms_share + self.wording_share, 4)})
         if self.shared_fields:
             reasons.append({"kind": "fields", "fields": list(self.shared_fields), "share": round(self.field_share, 4)})
         if self.maturity or self.deployed_in:
@@ -78,38 +84,49 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     field = len(shared_fields) / len(set(challenge.fields)) if challenge.fields else 0.0
     same_region = bool(challenge.region) and challenge.region in set(technology.deployed_regions)
     evidence = formula.evidence(technology.maturity, bool(technology.deployed_in), same_region)
-    multiplier = formula.multiplier(field, evidence)
+    multiplier = formula.multiplier(field, evidence, engine.field_weight)
     score = text * multiplier
+    base = formula.text_base(engine.field_weight)
 
-    vocabulary_size = len(engine.word_vectorizer_.vocabulary_)
     names = _feature_names(engine)
     order = np.argsort(-product.data, kind="stable")
     c_surfaces = engine.tokens(CHALLENGE, challenge_id).surfaces
     t_surfaces = engine.tokens(TECHNOLOGY, technology_id).surfaces
     terms: list[TermReason] = []
-    listed = 0.0
+    listed = wording = 0.0
+    term_columns = len(names)
+    word_columns = len(engine.word_vectorizer_.vocabulary_)
     for i in order:
         column = product.indices[i]
-        if column >= vocabulary_size or len(terms) == max_terms:
+        share = float(base * product.data[i] / score) if score else 0.0
+        if column >= term_columns:
+            wording += share
+            continue
+        if len(terms) == max_terms:
             continue
         term = names[column]
-        share = formula.TEXT_BASE * product.data[i] / score if score else 0.0
         listed += share
-        terms.append(TermReason(term, c_surfaces.get(term, term), t_surfaces.get(term, term), share))
-    text_share = formula.TEXT_BASE * text / score if score else 0.0
+        terms.append(TermReason(str(term), c_surfaces.get(term, term), t_surfaces.get(term, term), share,
+                                compound=bool(column >= word_columns)))
+    text_share = base * text / score if score else 0.0
     return Explanation(
         challenge_id=challenge_id, technology_id=technology_id, score=score, text=text, field=field,
         evidence=evidence, multiplier=multiplier, terms=tuple(terms),
-        other_terms_share=max(text_share - listed, 0.0), shared_fields=shared_fields,
-        field_share=formula.FIELD_WEIGHT * field * text / score if score else 0.0,
+        other_terms_share=max(text_share - listed - wording, 0.0), wording_share=wording,
+        shared_fields=shared_fields,
+        field_share=engine.field_weight * field * text / score if score else 0.0,
         maturity=technology.maturity, deployed_in=technology.deployed_in, deployed_in_same_region=same_region,
         evidence_share=formula.EVIDENCE_WEIGHT * evidence * text / score if score else 0.0,
     )
 
 
 def _feature_names(engine: MatchEngine) -> np.ndarray:
+    """Names of the term columns: words, then whole compounds (character n-grams follow)."""
     cached = getattr(engine, "_feature_names_cache", None)
     if cached is None or cached[0] is not engine.word_vectorizer_:
-        cached = (engine.word_vectorizer_, engine.word_vectorizer_.get_feature_names_out())
+        names = engine.word_vectorizer_.get_feature_names_out()
+        if engine.compound_vectorizer_ is not None:
+            names = np.concatenate([names, engine.compound_vectorizer_.get_feature_names_out()])
+        cached = (engine.word_vectorizer_, names)
         engine._feature_names_cache = cached  # type: ignore[attr-defined]
     return cached[1]

@@ -29,8 +29,9 @@ def make_word_vectorizer(dtype: type) -> TfidfVectorizer:
     return TfidfVectorizer(analyzer=identity_analyzer, sublinear_tf=True, norm="l2", dtype=dtype)
 
 
-def make_char_vectorizer(dtype: type) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, norm="l2", dtype=dtype)
+def make_char_vectorizer(dtype: type, max_df: float = 1.0) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, norm="l2", dtype=dtype,
+                           max_df=max_df)
 
 
 def _word_vectors_few(vectorizer: TfidfVectorizer, term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -61,31 +62,35 @@ def _word_vectors_few(vectorizer: TfidfVectorizer, term_lists: Sequence[Sequence
 _FEW = 16
 
 
-def base_vectors(
-    word_vectorizer: TfidfVectorizer,
-    char_vectorizer: TfidfVectorizer | None,
-    char_weight: float,
-    term_lists: Sequence[Sequence[str]],
-    texts: Sequence[str] | None,
-) -> sp.csr_matrix:
+def _terms_block(vectorizer: TfidfVectorizer, term_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
     if len(term_lists) <= _FEW:
-        words = _word_vectors_few(word_vectorizer, term_lists)
-    else:
-        words = word_vectorizer.transform(term_lists)
-    if char_vectorizer is None or char_weight <= 0:
-        return words.tocsr()
-    chars = char_vectorizer.transform(texts)
-    combined = sp.hstack([words * np.sqrt(1 - char_weight), chars * np.sqrt(char_weight)], format="csr")
-    # Re-normalise so a document with no word terms still scores by its characters.
-    norms = np.sqrt(np.asarray(combined.multiply(combined).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms).dot(combined).tocsr()
+        return _word_vectors_few(vectorizer, term_lists)
+    return vectorizer.transform(term_lists).tocsr()
+
+
+def base_vectors(
+    blocks: Sequence[tuple[TfidfVectorizer, Sequence[Sequence[str]] | Sequence[str], float, bool]],
+) -> sp.csr_matrix:
+    """Concatenate L2-normalised TF-IDF blocks, each scaled by the square root of its weight.
+
+    blocks: (vectorizer, inputs, weight, inputs_are_term_lists). The dot product of two such
+    rows is then exactly sum(weight_b * cosine_b): one exact score, whatever the block mix,
+    that decomposes block by block and, within a block, column by column.
+    """
+    parts = []
+    for vectorizer, inputs, weight, are_terms in blocks:
+        if weight <= 0:
+            continue
+        matrix = _terms_block(vectorizer, inputs) if are_terms else vectorizer.transform(inputs).tocsr()  # type: ignore[arg-type]
+        parts.append(matrix * np.sqrt(weight) if weight != 1 else matrix)
+    return parts[0].tocsr() if len(parts) == 1 else sp.hstack(parts, format="csr")
 
 
 class AuxiliaryLayout:
     """Where each field and region block sits in the expanded space."""
 
-    def __init__(self, fields: Sequence[str], regions: Sequence[str]) -> None:
+    def __init__(self, fields: Sequence[str], regions: Sequence[str], field_weight: float = formula.FIELD_WEIGHT) -> None:
+        self.field_weight = field_weight
         self.fields = list(fields)
         self.regions = list(regions)
         self._field_block = {key: 1 + i for i, key in enumerate(self.fields)}
@@ -95,14 +100,14 @@ class AuxiliaryLayout:
     def challenge_blocks(self, doc: ChallengeDoc) -> list[tuple[int, float]]:
         known = [self._field_block[f] for f in dict.fromkeys(doc.fields) if f in self._field_block]
         blocks = [(0, 1.0)]
-        weight = formula.field_unit_weight(len(set(doc.fields)))
+        weight = formula.field_unit_weight(len(set(doc.fields)), self.field_weight)
         blocks += [(block, weight) for block in known]
         if doc.region in self._region_block:
             blocks.append((self._region_block[doc.region], formula.SAME_REGION_WEIGHT))
         return blocks
 
     def technology_blocks(self, doc: TechnologyDoc) -> list[tuple[int, float]]:
-        alpha = formula.technology_alpha(doc.maturity, bool(doc.deployed_in))
+        alpha = formula.technology_alpha(doc.maturity, bool(doc.deployed_in), self.field_weight)
         blocks = [(0, alpha)]
         blocks += [(self._field_block[f], 1.0) for f in dict.fromkeys(doc.fields) if f in self._field_block]
         blocks += [

@@ -20,7 +20,7 @@ from .documents import ChallengeDoc, TechnologyDoc
 from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine, _Side
 from .features import AuxiliaryLayout, make_char_vectorizer, make_word_vectorizer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class IncompatibleState(ValueError):
@@ -35,14 +35,18 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
     vocabulary = engine.word_vectorizer_.get_feature_names_out().tolist()
     state = {
         "format": FORMAT_VERSION,
-        "params": {"title_weight": engine.title_weight, "char_ngram_weight": engine.char_ngram_weight,
-                   "top_k": engine.top_k, "refit_growth": engine.refit_growth},
+        "params": {"title_weight": engine.title_weight, "compound_weight": engine.compound_weight,
+                   "char_ngram_weight": engine.char_ngram_weight, "char_max_df": engine.char_max_df,
+                   "field_weight": engine.field_weight, "top_k": engine.top_k, "refit_growth": engine.refit_growth},
         "vocabulary": vocabulary,
         "idf": engine.word_vectorizer_.idf_.tolist(),
         "layout": {"fields": engine.layout_.fields, "regions": engine.layout_.regions},
         "fitted_size": engine.fitted_size_,
         "changes_since_fit": engine.changes_since_fit_,
     }
+    if engine.compound_vectorizer_ is not None:
+        state["compound_vocabulary"] = engine.compound_vectorizer_.get_feature_names_out().tolist()
+        state["compound_idf"] = engine.compound_vectorizer_.idf_.tolist()
     if engine.char_vectorizer_ is not None:
         state["char_vocabulary"] = engine.char_vectorizer_.get_feature_names_out().tolist()
         state["char_idf"] = engine.char_vectorizer_.idf_.tolist()
@@ -52,7 +56,7 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
             for doc in docs:
                 tokens = engine.tokens(side, doc.id)
                 record = {"side": side, "doc": dataclasses.asdict(doc), "digest": tokens.digest,
-                          "terms": list(tokens.terms), "surfaces": tokens.surfaces}
+                          "terms": list(tokens.terms), "surfaces": tokens.surfaces, "parts": list(tokens.parts)}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     if target.exists():
         backup = target.with_name(target.name + ".old")
@@ -79,12 +83,17 @@ def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # ty
 
     engine.analyzer_ = analyzer or TextAnalyzer()
     engine.word_vectorizer_ = _restore_vectorizer(make_word_vectorizer(np.float64), state["vocabulary"], state["idf"])
+    engine.compound_vectorizer_ = None
+    if "compound_vocabulary" in state:
+        engine.compound_vectorizer_ = _restore_vectorizer(
+            make_word_vectorizer(np.float64), state["compound_vocabulary"], state["compound_idf"]
+        )
     engine.char_vectorizer_ = None
     if "char_vocabulary" in state:
         engine.char_vectorizer_ = _restore_vectorizer(
             make_char_vectorizer(np.float64), state["char_vocabulary"], state["char_idf"]
         )
-    engine.layout_ = AuxiliaryLayout(state["layout"]["fields"], state["layout"]["regions"])
+    engine.layout_ = AuxiliaryLayout(state["layout"]["fields"], state["layout"]["regions"], engine.field_weight)
     engine.token_cache_ = {}
     docs: dict[str, list] = {CHALLENGE: [], TECHNOLOGY: []}
     with gzip.open(source / "documents.jsonl.gz", "rt", encoding="utf-8") as handle:
@@ -93,7 +102,8 @@ def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # ty
             side = record["side"]
             doc = _document(side, record["doc"])
             docs[side].append(doc)
-            engine.token_cache_[(side, doc.id)] = CachedTokens(record["digest"], tuple(record["terms"]), record["surfaces"])
+            engine.token_cache_[(side, doc.id)] = CachedTokens(record["digest"], tuple(record["terms"]),
+                                                                    record["surfaces"], tuple(record["parts"]))
     engine.challenges_ = _Side(docs[CHALLENGE], *engine._vectors(CHALLENGE, docs[CHALLENGE]))
     engine.technologies_ = _Side(docs[TECHNOLOGY], *engine._vectors(TECHNOLOGY, docs[TECHNOLOGY]))
     engine.fitted_size_ = state["fitted_size"]

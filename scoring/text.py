@@ -37,19 +37,35 @@ _intern = sys.intern
 
 @dataclass(frozen=True)
 class Analysis:
-    """Terms in order (with repeats) and, per term, the first surface form seen."""
+    """Terms in order (with repeats), whole compounds, and per term the first surface seen.
+
+    `terms` are words at SudachiPy's middle and finest granularity (大腸がん, 大腸, がん);
+    `parts` are whole noun compounds (山間部, 乗合タクシー), which the engine counts in a block
+    of their own beside the words they are made of.
+    """
 
     terms: tuple[str, ...]
     surfaces: dict[str, str] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()
 
 
-def _keep_pos(pos: tuple[str, ...]) -> bool:
+# Part-of-speech classes: nouns and noun affixes chain into compounds; content verbs and
+# adjectives are terms on their own (by lemma); everything else breaks a compound.
+NOUN, AFFIX, WORD, OTHER = 1, 2, 3, 0
+# Token kinds: a word (matched against the synonym table's phrases), a whole compound (its own
+# block), a finer piece of a word (a term, but never part of a phrase).
+WORD_TOKEN, COMPOUND_TOKEN, PIECE = 0, 1, 2
+
+
+def _pos_class(pos: tuple[str, ...]) -> int:
     major, minor = pos[0], pos[1]
     if major == "名詞":
-        return minor in ("普通名詞", "固有名詞")
+        return NOUN if minor in ("普通名詞", "固有名詞") else OTHER
+    if major in ("接尾辞", "接頭辞"):
+        return AFFIX if pos[1] in ("名詞的", "*") else OTHER
     if major in ("動詞", "形容詞", "形状詞"):
-        return minor == "一般"
-    return False
+        return WORD if minor == "一般" else OTHER
+    return OTHER
 
 
 class _SudachiLocal(threading.local):
@@ -61,25 +77,25 @@ class _SudachiLocal(threading.local):
 
 _dictionary_lock = threading.Lock()
 _dictionary = None
-_kept_pos_ids: frozenset[int] = frozenset()
+_pos_classes: dict[int, int] = {}
 _local = _SudachiLocal()
 
 
 def _sudachi():  # type: ignore[no-untyped-def]
-    global _dictionary, _kept_pos_ids
+    global _dictionary, _pos_classes
     if _local.tokenizer is None:
         from sudachipy import Dictionary, SplitMode
 
         with _dictionary_lock:
             if _dictionary is None:
                 _dictionary = Dictionary(dict="core")
-                # A set of POS ids is measurably faster per morpheme than a PosMatcher call.
-                _kept_pos_ids = frozenset(
-                    pos_id for pos_id, pos in enumerate(_all_pos(_dictionary)) if _keep_pos(pos)
-                )
-        _local.tokenizer = _dictionary.tokenizer(SplitMode.C, fields={"pos", "normalized_form"})
+                # A dict of POS ids is measurably faster per morpheme than a PosMatcher call.
+                _pos_classes = {
+                    pos_id: cls for pos_id, pos in enumerate(_all_pos(_dictionary)) if (cls := _pos_class(pos))
+                }
+        _local.tokenizer = _dictionary.tokenizer(SplitMode.C)
         _local.morphemes = _local.tokenizer.tokenize("")
-    return _local.tokenizer, _local.morphemes, _kept_pos_ids
+    return _local.tokenizer, _local.morphemes, _pos_classes
 
 
 def _all_pos(dictionary) -> Iterator[tuple[str, ...]]:  # type: ignore[no-untyped-def]
@@ -113,11 +129,17 @@ class TextAnalyzer:
     """
 
     def __init__(self, synonyms: Path | None = DATA_DIR / "synonyms.tsv",
-                 stopwords: Path | None = DATA_DIR / "stopwords_ja.txt") -> None:
+                 stopwords: Path | None = DATA_DIR / "stopwords_ja.txt",
+                 brands: Path | None = DATA_DIR / "brands.txt",
+                 stopwords_en: Path | None = DATA_DIR / "stopwords_en.txt") -> None:
         self.synonyms = synonyms
         self.stopwords = stopwords
+        self.brands = brands
+        self.stopwords_en = stopwords_en
         self._stop_ja = _read_word_list(stopwords) if stopwords else frozenset()
-        self._stop_en = frozenset(ENGLISH_STOP_WORDS)
+        extra_en = _read_word_list(stopwords_en) if stopwords_en else frozenset()
+        self._stop_en = frozenset(ENGLISH_STOP_WORDS) | extra_en
+        self._brands = _read_word_list(brands) if brands else frozenset()
         self._single: dict[str, str] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         if synonyms:
@@ -132,9 +154,9 @@ class TextAnalyzer:
         title = unicodedata.normalize("NFKC", title or "")
         raw = self._raw_tokens(f"{title}\n{body or ''}", normalized=False, with_offsets=True)
         cut = len(title)
-        split = next((i for i, (_, _, begin) in enumerate(raw) if begin > cut), len(raw))
-        return (self._apply_synonyms([(t, s) for t, s, _ in raw[:split]]),
-                self._apply_synonyms([(t, s) for t, s, _ in raw[split:]]))
+        split = next((i for i, (_, _, begin, _) in enumerate(raw) if begin > cut), len(raw))
+        return (self._apply_synonyms([(t, s, p) for t, s, _, p in raw[:split]]),
+                self._apply_synonyms([(t, s, p) for t, s, _, p in raw[split:]]))
 
     def analyze_many(self, pairs: Sequence[tuple[str, str]], n_jobs: int = 1) -> list[tuple[Analysis, Analysis]]:
         """analyze_pair over many documents; n_jobs > 1 uses worker processes (bulk fits only)."""
@@ -145,7 +167,7 @@ class TextAnalyzer:
 
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(self.synonyms, self.stopwords)) as pool:
+                                 initargs=(self.synonyms, self.stopwords, self.brands, self.stopwords_en)) as pool:
             packed = pool.map(_worker_analyze_chunk, _chunks(pairs, 1024))
             return [_unpack(item) for chunk in packed for item in chunk]
 
@@ -154,13 +176,13 @@ class TextAnalyzer:
 
     # -- stages -------------------------------------------------------------------------
     def _raw_tokens(self, text: str, normalized: bool = False, with_offsets: bool = False) -> list:  # type: ignore[type-arg]
-        """(normalised token, surface[, offset]) in text order, before synonyms.
+        """(normalised token, surface[, offset], kind) in text order, before synonyms.
 
         ASCII runs are blanked out (same length, so offsets hold) before the single SudachiPy
         call, and analysed as English; the two streams are merged by offset.
         """
         text = unicodedata.normalize("NFKC", text or "")
-        english: list[tuple[str, str, int]] = []
+        english: list[tuple[str, str, int, bool]] = []
         if _HAS_ASCII_ALNUM.search(text):
             pieces = []
             position = 0
@@ -178,27 +200,85 @@ class TextAnalyzer:
             tokens = sorted(tokens + english, key=_offset)
         if with_offsets:
             return tokens
-        return [(token, surface) for token, surface, _ in tokens]
+        return [(token, surface, kind) for token, surface, _, kind in tokens]
 
-    def _japanese(self, text: str) -> list[tuple[str, str, int]]:
-        tokenizer, morphemes, kept_pos = _sudachi()
+    def _japanese(self, text: str) -> list[tuple[str, str, int, bool]]:
+        """(term, surface, offset, kind): words, their finer pieces, and whole noun compounds.
+
+        Consecutive nouns and noun affixes form one compound (山間+部 -> 山間部, 乗合+タクシー).
+        A one-character noun or affix only ever counts inside its compound, never alone, unless
+        it stands alone as a word (駅, 鹿). The compound's pieces of two or more characters
+        (and SudachiPy's finest split of long words, 大腸がん -> 大腸, がん) are parts.
+        Light words (data/stopwords_ja.txt) are dropped as terms and as parts, and break
+        compounds only when they are one character.
+        """
+        tokenizer, morphemes, classes = _sudachi()
         stop = self._stop_ja
-        out: list[tuple[str, str, int]] = []
+        out: list[tuple[str, str, int, bool]] = []
         append = out.append
         for start in range(0, len(text), _SUDACHI_MAX_CHARS):
             chunk = text[start:start + _SUDACHI_MAX_CHARS]
             tokenizer.tokenize(chunk, out=morphemes)
+            run: list = []  # noun morphemes of the current compound
             for morpheme in morphemes:
-                if morpheme.part_of_speech_id() not in kept_pos:
+                cls = classes.get(morpheme.part_of_speech_id(), OTHER)
+                if cls in (NOUN, AFFIX):
+                    normalized = morpheme.normalized_form()
+                    if len(normalized) == 1 and normalized in stop:
+                        self._flush_compound(run, chunk, start, append)
+                        run = []
+                    else:
+                        run.append((morpheme, normalized, cls))
                     continue
-                normalized = morpheme.normalized_form()
-                if normalized in stop or (len(normalized) == 1 and not _is_kanji(normalized)):
-                    continue
-                begin = morpheme.begin()
-                append((normalized, chunk[begin:morpheme.end()], start + begin))
+                if run:
+                    self._flush_compound(run, chunk, start, append)
+                    run = []
+                if cls == WORD:
+                    lemma = morpheme.normalized_form()
+                    if len(lemma) > 1 and lemma not in stop:
+                        # One lemma, one term; quote the lemma rather than a conjugated stem (知ら,
+                        # 走っ), but keep the noun-like continuative form as written (見守り).
+                        noun_like = morpheme.part_of_speech()[5] == "連用形-一般"
+                        quoted = morpheme.surface() if noun_like else morpheme.dictionary_form()
+                        append((lemma, quoted, start + morpheme.begin(), WORD_TOKEN))
+            if run:
+                self._flush_compound(run, chunk, start, append)
         return out
 
-    def _english(self, run: str, offset: int) -> list[tuple[str, str, int]]:
+    def _flush_compound(self, run: list, chunk: str, start: int, append) -> None:  # type: ignore[no-untyped-def, type-arg]
+        if not run:
+            return
+        stop = self._stop_ja
+        for morpheme, normalized, cls in run:
+            if len(normalized) == 1:
+                # A one-character noun is a term only when it stands alone as a word (駅, 鹿).
+                if len(run) == 1 and cls == NOUN and _is_kanji(normalized) and normalized not in stop:
+                    append((normalized, morpheme.surface(), start + morpheme.begin(), WORD_TOKEN))
+                continue
+            if normalized not in stop:
+                append((normalized, chunk[morpheme.begin():morpheme.end()], start + morpheme.begin(), WORD_TOKEN))
+            if len(morpheme) >= 3:
+                self._append_splits(morpheme, start, append)
+        if len(run) > 1:
+            begin, end = run[0][0].begin(), run[-1][0].end()
+            whole = "".join(normalized for _, normalized, _ in run)
+            if whole not in stop:
+                # The whole compound is a part: weaker (often unique) evidence on top of its words.
+                append((_intern(whole), chunk[begin:end], start + begin, COMPOUND_TOKEN))
+
+    def _append_splits(self, morpheme, start: int, append) -> None:  # type: ignore[no-untyped-def]
+        from sudachipy import SplitMode
+
+        pieces = morpheme.split(SplitMode.A)
+        if len(pieces) < 2:
+            return
+        stop = self._stop_ja
+        for piece in pieces:
+            normalized = piece.normalized_form()
+            if len(normalized) > 1 and normalized not in stop:
+                append((normalized, piece.surface(), start + piece.begin(), PIECE))
+
+    def _english(self, run: str, offset: int) -> list[tuple[str, str, int, bool]]:
         out = []
         for match in _ASCII_WORD.finditer(run):
             word = match.group()
@@ -206,27 +286,41 @@ class TextAnalyzer:
             parts = [word] if len(word) <= 6 else word.split("-")
             for surface in parts:
                 surface = surface.strip("'")
+                if surface in self._brands:
+                    # A product name as its owner writes it ("LINE") is not the common word
+                    # ("line"): it keeps its case, so the two never meet.
+                    out.append((surface, surface, offset + match.start(), WORD_TOKEN))
+                    continue
                 key = surface.lower().replace("-", "")
                 if len(key) < 2 or key.isdigit() or key in self._stop_en:
                     continue
-                out.append((_stem(key), surface, offset + match.start()))
+                out.append((_stem(key), surface, offset + match.start(), WORD_TOKEN))
         return out
 
-    def _apply_synonyms(self, raw: list[tuple[str, str]]) -> Analysis:
+    def _apply_synonyms(self, raw: list[tuple[str, str, int]]) -> Analysis:
         terms: list[str] = []
         surfaces: dict[str, str] = {}
         single, phrases = self._single, self._phrases
-        index, length = 0, len(raw)
+        parts = tuple(single.get(token) or _intern(token) for token, _, kind in raw if kind == COMPOUND_TOKEN)
+        for (token, surface, kind) in raw:
+            if kind == COMPOUND_TOKEN:
+                term = single.get(token) or token
+                if term not in surfaces:
+                    surfaces[term] = surface
+        main = [(token, surface) for token, surface, kind in raw if kind == WORD_TOKEN]
+        seen: set[str] = set()
+        index, length = 0, len(main)
         while index < length:
-            token, surface = raw[index]
+            token, surface = main[index]
             candidates = phrases.get(token)
             if candidates:
                 for phrase, canonical in candidates:
                     end = index + len(phrase)
-                    if end <= length and all(raw[index + k][0] == phrase[k] for k in range(1, len(phrase))):
+                    if end <= length and all(main[index + k][0] == phrase[k] for k in range(1, len(phrase))):
                         terms.append(canonical)
-                        if canonical not in surfaces:
-                            surfaces[canonical] = "".join(_join_surfaces(raw[index:end]))
+                        if canonical not in seen:
+                            seen.add(canonical)
+                            surfaces[canonical] = "".join(_join_surfaces(main[index:end]))
                         index = end
                         break
                 else:
@@ -235,10 +329,19 @@ class TextAnalyzer:
                     continue
             term = single.get(token) or _intern(token)
             terms.append(term)
-            if term not in surfaces:
+            # A whole word's surface wins over the same term seen as a compound or a piece.
+            if term not in seen:
+                seen.add(term)
                 surfaces[term] = surface
             index += 1
-        return Analysis(tuple(terms), surfaces)
+        for token, surface, kind in raw:
+            # Pieces stay as written: mapped through the synonym table, 高齢 (from 高齢者) would
+            # count 高齢者 twice.
+            if kind == PIECE:
+                terms.append(_intern(token))
+                if token not in surfaces:
+                    surfaces[token] = surface
+        return Analysis(tuple(terms), surfaces, parts)
 
     # -- synonym table ------------------------------------------------------------------
     def _load_synonyms(self, path: Path) -> None:
@@ -252,7 +355,7 @@ class TextAnalyzer:
             for variant in [canonical, *(v.strip() for v in variants.split(","))]:
                 if not variant:
                     continue
-                tokens = tuple(token for token, _ in self._raw_tokens(variant))
+                tokens = tuple(token for token, _, kind in self._raw_tokens(variant) if kind == WORD_TOKEN)
                 if len(tokens) == 1:
                     self._single.setdefault(tokens[0], canonical)
                 elif 1 < len(tokens) <= _MAX_PHRASE:
@@ -282,9 +385,10 @@ def _offset(token: tuple[str, str, int]) -> int:
 _worker_analyzer: TextAnalyzer | None = None
 
 
-def _init_worker(synonyms: Path | None, stopwords: Path | None) -> None:
+def _init_worker(synonyms: Path | None, stopwords: Path | None, brands: Path | None,
+                 stopwords_en: Path | None) -> None:
     global _worker_analyzer
-    _worker_analyzer = TextAnalyzer(synonyms=synonyms, stopwords=stopwords)
+    _worker_analyzer = TextAnalyzer(synonyms=synonyms, stopwords=stopwords, brands=brands, stopwords_en=stopwords_en)
 
 
 _SEPARATOR = "\x1f"
@@ -295,25 +399,26 @@ def _chunks(items: Sequence[tuple[str, str]], size: int) -> Iterator[Sequence[tu
         yield items[start:start + size]
 
 
-def _pack(analysis: Analysis) -> tuple[str, str]:
+def _pack(analysis: Analysis) -> tuple[str, str, str]:
     # One string per field pickles far faster than tuples and dicts of many small strings.
     return _SEPARATOR.join(analysis.terms), _SEPARATOR.join(
         f"{term}{_SEPARATOR}{surface}" for term, surface in analysis.surfaces.items()
-    )
+    ), _SEPARATOR.join(analysis.parts)
 
 
-def _unpack(packed: tuple[tuple[str, str], tuple[str, str]]) -> tuple[Analysis, Analysis]:
+def _unpack(packed: tuple[tuple[str, str, str], tuple[str, str, str]]) -> tuple[Analysis, Analysis]:
     return _unpack_one(packed[0]), _unpack_one(packed[1])
 
 
-def _unpack_one(packed: tuple[str, str]) -> Analysis:
-    terms, surfaces = packed
+def _unpack_one(packed: tuple[str, str, str]) -> Analysis:
+    terms, surfaces, parts = packed
     flat = surfaces.split(_SEPARATOR) if surfaces else []
     intern = sys.intern
     return Analysis(tuple(intern(t) for t in terms.split(_SEPARATOR)) if terms else (),
-                    {intern(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)})
+                    {intern(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)},
+                    tuple(intern(t) for t in parts.split(_SEPARATOR)) if parts else ())
 
 
-def _worker_analyze_chunk(pairs: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+def _worker_analyze_chunk(pairs: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str, str], tuple[str, str, str]]]:
     assert _worker_analyzer is not None
     return [(_pack(title), _pack(body)) for title, body in map(lambda p: _worker_analyzer.analyze_pair(*p), pairs)]

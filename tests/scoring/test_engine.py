@@ -71,14 +71,14 @@ def test_listed_reasons_are_really_shared_and_shares_sum_to_one(engine, demo_cha
 
     assert explanation.terms
     assert all(r.term in challenge_terms and r.term in technology_terms for r in explanation.terms)
-    total = (sum(r.share for r in explanation.terms) + explanation.other_terms_share
+    total = (sum(r.share for r in explanation.terms) + explanation.other_terms_share + explanation.wording_share
              + explanation.field_share + explanation.evidence_share)
     assert math.isclose(total, 1.0, rel_tol=1e-9)
     assert [r.share for r in explanation.terms] == sorted((r.share for r in explanation.terms), reverse=True)
 
 
 def test_reasons_quote_each_sides_own_words(engine) -> None:
-    explanation = explain(engine, "c003", "t009")
+    explanation = explain(engine, "c003", "t009", max_terms=50)
 
     watch = next(r for r in explanation.terms if r.term == "見守り")
     assert (watch.challenge_word, watch.technology_word) == ("異変", "見守り")

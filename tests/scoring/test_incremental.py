@@ -19,7 +19,7 @@ def _recomputed(engine: MatchEngine) -> tuple[dict, dict]:
     from scoring.engine import CHALLENGE, TECHNOLOGY, _Side
 
     fresh = MatchEngine(engine.analyzer_, top_k=engine.top_k)
-    for name in ("analyzer_", "token_cache_", "word_vectorizer_", "char_vectorizer_", "layout_"):
+    for name in ("analyzer_", "token_cache_", "word_vectorizer_", "compound_vectorizer_", "char_vectorizer_", "layout_"):
         setattr(fresh, name, getattr(engine, name))
     challenges, technologies = engine.live_challenges(), engine.live_technologies()
     fresh.challenges_ = _Side(challenges, *fresh._vectors(CHALLENGE, challenges))

@@ -22,14 +22,15 @@ from scoring import TextAnalyzer
     ],
 )
 def test_variants_meet_on_the_same_terms(analyzer: TextAnalyzer, left: str, right: str) -> None:
-    assert analyzer(left) == analyzer(right)
-    assert analyzer(left)
+    # The first term is the word itself; finer pieces (高齢 in 高齢者) may follow.
+    assert analyzer(left)[0] == analyzer(right)[0]
 
 
 def test_particles_auxiliaries_and_symbols_are_dropped(analyzer: TextAnalyzer) -> None:
     terms = analyzer("高齢者の移動を、支援します。")
 
-    assert terms == ["高齢者", "移動", "支援"]
+    # 高齢 is SudachiPy's finest piece of 高齢者: it counts too, so 高齢化 meets 高齢者.
+    assert terms == ["高齢者", "移動", "支援", "高齢"]
 
 
 def test_english_stop_words_are_dropped_and_hyphenated_short_words_kept_whole(analyzer: TextAnalyzer) -> None:

@@ -1,0 +1,75 @@
+"""Terms that mean something: one test per rule of the analyser's word lists (issue 8)."""
+
+import pytest
+
+from scoring import MatchEngine, TextAnalyzer
+from scoring.explain import explain
+from scoring.text import DATA_DIR
+
+LIGHT = ["場所", "情報", "地域", "検討", "仕組み", "する", "なる", "知る", "行う"]
+
+
+def _all_terms(analyzer: TextAnalyzer, text: str) -> set[str]:
+    analysis = analyzer.analyze(text)
+    return set(analysis.terms) | set(analysis.parts)
+
+
+def test_a_one_character_suffix_never_counts_alone(analyzer: TextAnalyzer) -> None:
+    terms = _all_terms(analyzer, "山間部の集落と市役所、利用者の声")
+
+    assert not {"部", "市", "者"} & terms
+    assert "山間部" in terms
+
+
+def test_a_one_character_word_standing_alone_counts(analyzer: TextAnalyzer) -> None:
+    assert "駅" in analyzer("駅で待つ")
+
+
+@pytest.mark.parametrize("word", LIGHT)
+def test_light_words_and_function_verbs_are_not_terms(analyzer: TextAnalyzer, word: str) -> None:
+    assert word not in _all_terms(analyzer, f"住民が{word}ことについて")
+    assert word in (DATA_DIR / "stopwords_ja.txt").read_text(encoding="utf-8").split() or word in ("する", "なる")
+
+
+def test_one_lemma_is_one_term_and_is_quoted_as_the_lemma(analyzer: TextAnalyzer) -> None:
+    conjugated = analyzer.analyze("荷物を運ばない")
+    plain = analyzer.analyze("荷物を運ぶ")
+
+    assert conjugated.terms == plain.terms
+    assert conjugated.surfaces["運ぶ"] == "運ぶ"
+
+
+def test_compounds_stay_whole_beside_their_words(analyzer: TextAnalyzer) -> None:
+    analysis = analyzer.analyze("山間部で乗合タクシーを運行")
+
+    assert "山間部" in analysis.parts and analysis.surfaces["山間部"] == "山間部"
+    assert "山間" in analysis.terms
+
+
+def test_english_stop_words_and_stemming(analyzer: TextAnalyzer) -> None:
+    assert sorted(analyzer("We need better monitoring of the rivers")) == sorted(analyzer("river monitored"))
+
+
+def test_a_brand_is_not_the_common_word(analyzer: TextAnalyzer) -> None:
+    assert "LINE" in analyzer("LINEで通知")
+    assert not set(analyzer("LINEで通知")) & set(analyzer("The bus line is late"))
+
+
+def test_brand_list_is_data(tmp_path) -> None:
+    brands = tmp_path / "brands.txt"
+    brands.write_text("# none\n", encoding="utf-8")
+
+    assert TextAnalyzer(brands=brands)("LINE") == TextAnalyzer(brands=brands)("line")
+
+
+def test_reasons_never_quote_a_fragment_or_a_light_word(demo_challenges, demo_technologies) -> None:
+    engine = MatchEngine(top_k=5).fit(demo_challenges, demo_technologies)
+    quoted = set()
+    for challenge in demo_challenges:
+        for match in engine.technologies_for(challenge.id):
+            for reason in explain(engine, challenge.id, match.id).terms:
+                quoted |= {reason.challenge_word, reason.technology_word}
+
+    assert quoted
+    assert not quoted & set(LIGHT)
+    assert all(len(word) > 1 or "\u4e00" <= word <= "\u9fff" for word in quoted)
