@@ -122,17 +122,17 @@ def rank_command(challenges_path: Path, technologies_path: Path, top: int, outpu
 
 
 @click.command("rescore")
-@click.option("--if-missing", is_flag=True, help="Only when no engine state has been saved yet.")
+@click.option("--if-missing", is_flag=True, help="Only when no engine state for this database has been saved yet.")
 @with_appcontext
 def rescore_command(if_missing: bool) -> None:
     """Refit the matching engine on the database and save its state (run as a job, e.g. nightly)."""
     from .matching import match_service
 
     service = match_service()
-    if if_missing and service.has_saved_state():
-        click.echo("engine state exists; nothing to do")
-        return
     with session_scope(current_app) as session:
+        if if_missing and service.saved_state_is_valid(session):
+            click.echo("engine state for this database exists; nothing to do")
+            return
         engine = service.rebuild(session)
     click.echo(f"engine fitted: {len(engine.live_challenges())} open challenges, "
                f"{len(engine.live_technologies())} technologies, {len(engine.word_vectorizer_.vocabulary_)} terms")

@@ -49,6 +49,11 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
         "MAIL_FROM": "matchmaker@example.invalid",
+        "SMTP_TIMEOUT_SECONDS": 10,
+        "JOBS": "thread",
+        "JOBS_SWEEP_SECONDS": 30,
+        "JOBS_TIMEOUT_SECONDS": 1800,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
 
 

@@ -1,9 +1,15 @@
-"""The engine inside the app: one per process, kept in step with the database.
+"""The engine inside the app: one per process, kept in step with the database's change feed.
 
-Every catalogue change writes an audit row (see actions/). Before answering, `sync` replays the
-rows newer than the last one this process applied, through the engine's incremental path, so
-every worker process sees a change on its next request without refitting. Refits run only in
-`matchmaker rescore` (a job), which also saves the state that new processes start from.
+Every committed change to a challenge, technology or organisation gets a position in the change
+feed (models/feed.py), in commit order. Before answering, `sync` applies the positions after the
+last one this process applied, through the engine's incremental path, so every worker sees a
+change on its next request without refitting; when nothing changed it costs one primary-key read.
+
+The engine state is tied to the database it was fitted on: the saved state records the
+database's identity, the feed position it covers and the random transaction token of that
+position. A state from another database, from a timeline that a restore has replaced, or ahead of
+the database is never used (it would rank deleted records and skip new changes); the worker then
+answers without rankings and asks the job worker for a refit, which never runs in a request.
 """
 
 from __future__ import annotations
@@ -11,17 +17,21 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
-    AuditEvent,
     Challenge,
     ChallengeStatus,
+    FeedEntry,
+    FeedHead,
     MembershipStatus,
     Organization,
     Technology,
@@ -33,7 +43,8 @@ from scoring.persist import IncompatibleState, load, save
 
 log = logging.getLogger(__name__)
 
-CATALOGUE_ENTITIES = ("challenge", "technology", "organization")
+MARKER = "app.json"
+REFIT_REQUEST_INTERVAL_S = 30.0
 
 
 def challenge_doc(challenge: Challenge) -> ChallengeDoc:
@@ -85,106 +96,237 @@ class RankedChallenge:
     explanation: Explanation
 
 
-class MatchService:
-    """A process's engine, guarded by a lock (the dev server and some workers are threaded)."""
+@dataclass(frozen=True)
+class FeedMark:
+    """Where in which database's feed an engine state stands."""
 
-    def __init__(self, state_path: Path, top_k: int) -> None:
+    database_id: str
+    position: int
+    txn: str  # the token of the row at `position` ("" at position 0)
+
+
+def feed_mark(session: Session) -> FeedMark:
+    head = session.execute(select(FeedHead.database_id, FeedHead.position)).one()
+    txn = session.scalar(select(FeedEntry.txn).where(FeedEntry.position == head.position)) or ""
+    return FeedMark(head.database_id, head.position, txn)
+
+
+def mark_is_valid(session: Session, mark: FeedMark) -> bool:
+    """True when the database contains exactly the history this mark has seen (and maybe more)."""
+    head = session.execute(select(FeedHead.database_id, FeedHead.position)).one()
+    if head.database_id != mark.database_id or head.position < mark.position:
+        return False
+    if mark.position == 0:
+        return True
+    return session.scalar(select(FeedEntry.txn).where(FeedEntry.position == mark.position)) == mark.txn
+
+
+class _ReadWriteLock:
+    """Many ranking reads at once; applying changes waits for them and excludes them."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._condition:
+            while self._writer:
+                self._condition.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._condition:
+            while self._writer or self._readers:
+                self._condition.wait()
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writer = False
+                self._condition.notify_all()
+
+
+class MatchService:
+    """A process's engine. Without a usable state it ranks nothing and asks for a refit."""
+
+    def __init__(self, state_path: Path, top_k: int, request_refit: Callable[[], None] | None = None) -> None:
         self.state_path = state_path
         self.top_k = top_k
-        self._lock = threading.RLock()
+        self.request_refit = request_refit or (lambda: None)
+        self._lock = _ReadWriteLock()
+        self._apply_lock = threading.RLock()  # one thread loads, replays or swaps at a time
         self._engine: MatchEngine | None = None
-        self._last_event_id = 0
+        self._mark: FeedMark | None = None
+        self._refit_requested_at = 0.0
+        self._refit_requested_for: MatchEngine | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def rebuild(self, session: Session) -> MatchEngine:
-        """Fit from scratch on the database (the rescore job) and save the state."""
-        with self._lock:
-            last_event = session.scalar(select(func.max(AuditEvent.id))) or 0
-            engine = MatchEngine(top_k=self.top_k)
-            if self._engine is not None:
-                engine.token_cache_ = self._engine.token_cache_  # refits never re-tokenise
-            engine.fit([challenge_doc(c) for c in matchable_challenges(session)],
-                       [technology_doc(t) for t in matchable_technologies(session)])
-            self._engine, self._last_event_id = engine, last_event
-            self.save()
-            return engine
+        """Fit from scratch on the database and save the state (the refit job, `rescore`, `restore`)."""
+        # The mark is read before the corpus: changes committed in between are replayed again on
+        # top of the fit, which is harmless (replay upserts each record's current row).
+        mark = feed_mark(session)
+        engine = MatchEngine(top_k=self.top_k)
+        if self._engine is not None:
+            engine.token_cache_ = self._engine.token_cache_  # refits never re-tokenise
+        engine.fit([challenge_doc(c) for c in matchable_challenges(session)],
+                   [technology_doc(t) for t in matchable_technologies(session)])
+        self._save(engine, mark)
+        with self._apply_lock, self._lock.writing():
+            self._engine, self._mark = engine, mark
+        return engine
 
-    def save(self) -> None:
-        with self._lock:
-            if self._engine is None:
-                return
-            save(self._engine, self.state_path)
-            (self.state_path / "app.json").write_text(json.dumps({"last_event_id": self._last_event_id}))
+    def _save(self, engine: MatchEngine, mark: FeedMark) -> None:
+        # Engine first, marker second; loaders read the marker first. A loader can thus pair an
+        # older marker with a newer engine (it replays a few changes twice: harmless), never the
+        # reverse (skipping changes).
+        save(engine, self.state_path)
+        staging = self._marker_path.with_suffix(".tmp")
+        staging.write_text(json.dumps({"database_id": mark.database_id, "position": mark.position, "txn": mark.txn}))
+        staging.replace(self._marker_path)
+
+    @property
+    def _marker_path(self) -> Path:
+        # Beside the state directory, not inside it: `save` swaps the directory as a whole.
+        return self.state_path.with_name(self.state_path.name + "-" + MARKER)
 
     def has_saved_state(self) -> bool:
-        return (self.state_path / "state.json").exists()
+        return (self.state_path / "state.json").exists() and self._marker_path.exists()
 
-    def _ensure_loaded(self, session: Session) -> MatchEngine:
-        if self._engine is not None:
-            return self._engine
+    def saved_state_is_valid(self, session: Session) -> bool:
+        mark = self._read_marker()
+        return mark is not None and (self.state_path / "state.json").exists() and mark_is_valid(session, mark)
+
+    def _read_marker(self) -> FeedMark | None:
         try:
-            self._engine = load(self.state_path)
-            marker = json.loads((self.state_path / "app.json").read_text())
-            self._last_event_id = int(marker["last_event_id"])
-        except (FileNotFoundError, IncompatibleState, KeyError, ValueError):
-            log.warning("no usable engine state at %s; fitting from the database (run `matchmaker rescore`)",
-                        self.state_path)
-            return self.rebuild(session)
-        return self._engine
+            data = json.loads(self._marker_path.read_text())
+            return FeedMark(str(data["database_id"]), int(data["position"]), str(data["txn"]))
+        except (FileNotFoundError, KeyError, ValueError, TypeError):
+            return None
 
-    def sync(self, session: Session) -> MatchEngine:
-        """Apply catalogue changes recorded since this process last looked."""
-        with self._lock:
-            engine = self._ensure_loaded(session)
-            events = session.execute(
-                select(AuditEvent.id, AuditEvent.entity_type, AuditEvent.entity_id)
-                .where(AuditEvent.id > self._last_event_id, AuditEvent.entity_type.in_(CATALOGUE_ENTITIES))
-                .order_by(AuditEvent.id)
-            ).all()
-            if not events:
-                self._last_event_id = max(self._last_event_id, session.scalar(select(func.max(AuditEvent.id))) or 0)
-                return engine
-            challenge_ids = {e.entity_id for e in events if e.entity_type == "challenge"}
-            technology_ids = {e.entity_id for e in events if e.entity_type == "technology"}
-            organization_ids = {e.entity_id for e in events if e.entity_type == "organization"}
-            if organization_ids:
-                technology_ids |= set(session.scalars(
-                    select(Technology.id).where(Technology.organization_id.in_(organization_ids))))
-            live_challenges = {c.id: c for c in matchable_challenges(session, sorted(challenge_ids))}
-            for challenge_id in sorted(challenge_ids):
-                if challenge_id in live_challenges:
-                    engine.upsert_challenge(challenge_doc(live_challenges[challenge_id]))
-                else:
-                    engine.remove_challenge(str(challenge_id))
-            live_technologies = {t.id: t for t in matchable_technologies(session, sorted(technology_ids))}
-            for technology_id in sorted(technology_ids):
-                if technology_id in live_technologies:
-                    engine.upsert_technology(technology_doc(live_technologies[technology_id]))
-                else:
-                    engine.remove_technology(str(technology_id))
-            self._last_event_id = events[-1].id
-            return engine
+    def _load_saved(self, session: Session) -> bool:
+        """Load the saved state if it belongs to this database's history. Called under _apply_lock."""
+        mark = self._read_marker()
+        if mark is None or not mark_is_valid(session, mark):
+            return False
+        try:
+            engine = load(self.state_path)
+        except (FileNotFoundError, IncompatibleState, KeyError, ValueError) as error:
+            log.warning("engine state at %s is unusable (%s)", self.state_path, error)
+            return False
+        with self._lock.writing():
+            self._engine, self._mark = engine, mark
+        return True
 
-    # -- queries (call sync first) --------------------------------------------------------
+    def _drop(self) -> None:
+        with self._lock.writing():
+            self._engine, self._mark = None, None
+
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    def sync(self, session: Session) -> MatchEngine | None:
+        """Bring this process's engine up to the database's feed head; None when there is no usable state."""
+        head = session.execute(select(FeedHead.database_id, FeedHead.position)).one()
+        mark = self._mark
+        if mark is not None and mark.database_id == head.database_id and mark.position == head.position:
+            return self._engine
+        with self._apply_lock:
+            mark = self._mark
+            if mark is not None and (mark.database_id != head.database_id or mark.position > head.position):
+                log.warning("the database no longer matches this engine (restored or replaced); dropping it")
+                self._drop()
+            if self._engine is None and not self._load_saved(session):
+                self._ask_for_refit()
+                if self._engine is None:  # an inline refit (tests) has fitted it by now
+                    return None
+            self._replay(session)
+            return self._engine
+
+    def _ask_for_refit(self, engine: MatchEngine | None = None) -> None:
+        """Ask the job worker for a refit: at most every 30 s without a state, once per engine that grew."""
+        now = time.monotonic()
+        if engine is not None:
+            if self._refit_requested_for is engine:
+                return
+            self._refit_requested_for = engine
+        elif now - self._refit_requested_at < REFIT_REQUEST_INTERVAL_S:
+            return
+        self._refit_requested_at = now
+        self.request_refit()
+
+    def _replay(self, session: Session) -> None:
+        """Apply feed positions after the engine's mark. Called under _apply_lock."""
+        engine, mark = self._engine, self._mark
+        assert engine is not None and mark is not None
+        rows = session.execute(
+            select(FeedEntry.position, FeedEntry.entity_type, FeedEntry.entity_id, FeedEntry.txn)
+            .where(FeedEntry.position >= mark.position).order_by(FeedEntry.position)).all()
+        if mark.position > 0 and (not rows or rows[0].position != mark.position or rows[0].txn != mark.txn):
+            log.warning("the feed position this engine stands on was replaced (restore); dropping it")
+            self._drop()
+            if self._load_saved(session):
+                self._replay(session)
+            else:
+                self._ask_for_refit()
+            return
+        events = [r for r in rows if r.position > mark.position]
+        if not events:
+            return
+        challenge_ids = {e.entity_id for e in events if e.entity_type == "challenge"}
+        technology_ids = {e.entity_id for e in events if e.entity_type == "technology"}
+        organization_ids = {e.entity_id for e in events if e.entity_type == "organization"}
+        if organization_ids:
+            technology_ids |= set(session.scalars(
+                select(Technology.id).where(Technology.organization_id.in_(organization_ids))))
+        challenges = {str(c.id): challenge_doc(c) for c in matchable_challenges(session, sorted(challenge_ids))}
+        technologies = {str(t.id): technology_doc(t) for t in matchable_technologies(session, sorted(technology_ids))}
+        with self._lock.writing():
+            for key in sorted(map(str, challenge_ids)):
+                _apply(engine.challenges_.position, engine.challenge, challenges.get(key), key,
+                       engine.upsert_challenge, engine.remove_challenge)
+            for key in sorted(map(str, technology_ids)):
+                _apply(engine.technologies_.position, engine.technology, technologies.get(key), key,
+                       engine.upsert_technology, engine.remove_technology)
+            self._mark = FeedMark(mark.database_id, events[-1].position, events[-1].txn)
+        if engine.needs_refit():
+            self._ask_for_refit(engine)
+
+    # -- queries (each syncs first; an engine that is not ready ranks nothing) ----------------
     def technologies_for(self, session: Session, challenge_id: int, k: int | None = None) -> list[RankedTechnology]:
         return self.technologies_for_many(session, [challenge_id], k)[challenge_id]
 
     def technologies_for_many(self, session: Session, challenge_ids: list[int],
                               k: int | None = None) -> dict[int, list[RankedTechnology]]:
         """One sync for many challenges (a page listing several issues)."""
-        with self._lock:
-            engine = self.sync(session)
-            ranked: dict[int, list[RankedTechnology]] = {}
+        ranked: dict[int, list[RankedTechnology]] = {challenge_id: [] for challenge_id in challenge_ids}
+        engine = self.sync(session)
+        if engine is None:
+            return ranked
+        with self._lock.reading():
             for challenge_id in challenge_ids:
                 key = str(challenge_id)
-                ranked[challenge_id] = [] if key not in engine.challenges_.position else [
-                    RankedTechnology(int(m.id), m.score, explain(engine, key, m.id))
-                    for m in engine.technologies_for(key, k)]
-            return ranked
+                if key in engine.challenges_.position:
+                    ranked[challenge_id] = [RankedTechnology(int(m.id), m.score, explain(engine, key, m.id))
+                                            for m in engine.technologies_for(key, k)]
+        return ranked
 
     def challenges_for(self, session: Session, technology_id: int, k: int | None = None) -> list[RankedChallenge]:
-        with self._lock:
-            engine = self.sync(session)
+        engine = self.sync(session)
+        if engine is None:
+            return []
+        with self._lock.reading():
             key = str(technology_id)
             if key not in engine.technologies_.position:
                 return []
@@ -193,24 +335,40 @@ class MatchService:
 
     def pairs(self, session: Session, *, organization_id: int | None = None,
               municipality_id: int | None = None, top: int | None = None) -> list[PairScore]:
-        with self._lock:
-            engine = self.sync(session)
+        engine = self.sync(session)
+        if engine is None:
+            return []
+        with self._lock.reading():
             return rank_pairs(
                 engine, company=str(organization_id) if organization_id is not None else None,
                 municipality=str(municipality_id) if municipality_id is not None else None, top=top,
             )
 
     def explain_pair(self, session: Session, challenge_id: int, technology_id: int) -> Explanation | None:
-        with self._lock:
-            engine = self.sync(session)
+        engine = self.sync(session)
+        if engine is None:
+            return None
+        with self._lock.reading():
             try:
                 return explain(engine, str(challenge_id), str(technology_id))
             except KeyError:
                 return None
 
 
+def _apply(positions, current, doc, key, upsert, remove) -> None:  # type: ignore[no-untyped-def]
+    """Upsert a changed document, remove a gone one; skip one the engine already holds unchanged."""
+    if doc is None:
+        remove(key)
+    elif key not in positions or current(key) != doc:
+        upsert(doc)
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["match_service"] = MatchService(Path(app.config["ENGINE_STATE_PATH"]), app.config["MATCH_TOP_K"])
+    from . import jobs
+
+    app.extensions["match_service"] = MatchService(
+        Path(app.config["ENGINE_STATE_PATH"]), app.config["MATCH_TOP_K"],
+        request_refit=lambda: jobs.enqueue(app, "refit"))
 
 
 def match_service() -> MatchService:

@@ -4,6 +4,7 @@ from .accounts import LoginAttempt, Organization, User, coordinator_fields, norm
 from .audit import AuditEvent
 from .base import NAMING_CONVENTION, Base, utcnow
 from .catalogue import Challenge, ShortlistEntry, Technology, challenge_fields, technology_deployments, technology_fields
+from .feed import FEED_ENTITIES, FeedEntry, FeedHead, new_database_id
 from .enums import (
     BudgetRange,
     ChallengeStatus,
@@ -37,6 +38,7 @@ from .reference import (
 __all__ = [
     "ContractType", "Notification", "OutboxEmail", "Project", "ProjectKpi", "ProjectStageChange", "RolloutPattern",
     "Stage", "TERMINAL_STAGES",
+    "FEED_ENTITIES", "FeedEntry", "FeedHead", "new_database_id",
     "AuditEvent", "Base", "BudgetRange", "Challenge", "ChallengeStatus", "FIELD_KEYS", "Field",
     "InvalidLocalGovernmentCode", "LoginAttempt", "Maturity", "MemberCategory", "MembershipStatus",
     "Municipality", "NAMING_CONVENTION", "Organization", "OrganizationKind", "PriceBand", "Role",

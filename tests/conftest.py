@@ -58,6 +58,7 @@ def _make_app(tmp_path: Path, template: Path, monkeypatch: pytest.MonkeyPatch, *
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,
+        "JOBS": "inline",  # jobs run at once in the caller; tests of the worker choose another backend
     }
     config.update(overrides)
     return create_app(config)

@@ -115,7 +115,7 @@ def test_transition_table(workflow_template, tmp_path, monkeypatch, stage: Stage
     shutil.copy(template, database)
     monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "t",
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "JOBS": "inline"})
     project_id = ids[stage]
     client = login(app.test_client(), ACTORS[actor][0])
     session = app.extensions["sqlalchemy_sessionmaker"]()

@@ -115,7 +115,7 @@ def pg_app(postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch): 
 
     monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "DATABASE_URL": postgres_url, "SECRET_KEY": "pg", "WTF_CSRF_ENABLED": False,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "JOBS": "inline"})
     yield app
     from sqlalchemy.orm import close_all_sessions
 

@@ -1,0 +1,174 @@
+"""The change feed and the engine sync on SQLite: seeding feeds it, state is tied to the database."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import select
+
+from matchmaker import create_app
+from matchmaker.matching import match_service
+from models import Challenge, FeedEntry, FeedHead, Technology
+from seed import load_demo, load_demo_projects
+from tests.conftest import fast_hash
+
+from .web import login, technology_form
+
+
+def _database_file(app) -> Path:  # type: ignore[no-untyped-def]
+    return Path(app.extensions["sqlalchemy_engine"].url.database)
+
+
+def _refit(app) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context(), app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        match_service().rebuild(session)
+
+
+def _snapshot(app, target: Path) -> None:  # type: ignore[no-untyped-def]
+    source = sqlite3.connect(_database_file(app))
+    with sqlite3.connect(target) as copy:
+        source.backup(copy)
+    source.close()
+
+
+def _put_back(app, snapshot: Path) -> None:  # type: ignore[no-untyped-def]
+    """What an operator does by hand: the old file over the live one (no `matchmaker restore`)."""
+    app.extensions["sqlalchemy_engine"].dispose()
+    database = _database_file(app)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    shutil.copy(snapshot, database)
+
+
+def _challenge_id(app, title_prefix: str) -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["sqlalchemy_sessionmaker"]() as session:
+        return session.scalar(select(Challenge.id).where(Challenge.title.like(f"{title_prefix}%")))
+
+
+def test_records_seeded_after_a_rescore_are_ranked(app) -> None:
+    _refit(app)  # reference data only: nothing to rank yet
+    with app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        load_demo(session, hash_password=fast_hash)
+        load_demo_projects(session)
+        session.commit()
+
+    with app.app_context(), app.extensions["sqlalchemy_sessionmaker"]() as session:
+        ranked = match_service().technologies_for(session, _challenge_id(app, "ニュータウンの坂道"))
+        positions = session.scalar(select(FeedHead.position))
+
+    assert ranked and ranked[0].score > 0
+    assert positions > 0
+
+
+def test_only_committed_changes_reach_the_feed(demo_app) -> None:
+    with demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
+        before = session.scalar(select(FeedHead.position))
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        session.get(Challenge, _challenge_id(demo_app, "ニュータウンの坂道")).title = "取り消される変更"
+        session.flush()
+        session.rollback()
+        technology = session.scalar(select(Technology).limit(1))
+        technology.description += " 追記"
+        session.commit()
+    with demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
+        entries = session.execute(select(FeedEntry.entity_type, FeedEntry.entity_id)
+                                  .where(FeedEntry.position > before)).all()
+        head = session.scalar(select(FeedHead.position))
+
+    assert [tuple(e) for e in entries] == [("technology", technology.id)]
+    assert head == before + 1
+
+
+def test_a_worker_without_saved_state_answers_at_once_and_asks_for_a_refit(demo_app) -> None:
+    service = demo_app.extensions["match_service"]
+    requested: list[str] = []
+    service.request_refit = lambda: requested.append("refit")
+    client = login(demo_app.test_client(), "officer")
+    challenge_id = _challenge_id(demo_app, "ニュータウンの坂道")
+
+    first = client.get(f"/challenges/{challenge_id}")
+    second = client.get(f"/challenges/{challenge_id}")
+    _refit(demo_app)  # what the job worker does
+    third = client.get(f"/challenges/{challenge_id}")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert requested == ["refit"]  # once, not on every request
+    assert "なにわモビリティ株式会社" not in first.text
+    assert "なにわモビリティ株式会社" in third.text
+
+
+def test_an_older_database_under_a_newer_state_never_ranks_what_it_lacks(demo_app, tmp_path) -> None:
+    _refit(demo_app)
+    snapshot = tmp_path / "older.sqlite3"
+    _snapshot(demo_app, snapshot)
+    member = login(demo_app.test_client(), "member")
+    created = member.post("/technologies/new", data=technology_form(
+        title="坂道の多いニュータウン向け自動運転シャトル", field_keys=["mobility"],
+        description="ニュータウンの坂道で路線バスの縮小に代わる自動運転シャトルを運行します。"))
+    new_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    _refit(demo_app)  # the saved state now knows the new technology
+
+    _put_back(demo_app, snapshot)
+    fresh_worker = create_app(dict(demo_app.config))
+    requested: list[str] = []
+    fresh_worker.extensions["match_service"].request_refit = lambda: requested.append("refit")
+    officer = login(fresh_worker.test_client(), "officer")
+    statuses = {officer.get(f"/challenges/{cid}").status_code for cid in _open_challenge_ids(demo_app)}
+    page = officer.get(f"/challenges/{_challenge_id(demo_app, 'ニュータウンの坂道')}").text
+    _refit(fresh_worker)
+    after_refit = officer.get(f"/challenges/{_challenge_id(demo_app, 'ニュータウンの坂道')}").text
+
+    assert statuses == {200}
+    assert requested == ["refit"]
+    assert "自動運転シャトル" not in page and "自動運転シャトル" not in after_refit
+    assert f"/technologies/{new_id}\"" not in after_refit
+    assert "なにわモビリティ株式会社" in after_refit
+    fresh_worker.extensions["sqlalchemy_engine"].dispose()
+
+
+def test_a_restored_database_that_moved_past_the_state_on_another_timeline_is_detected(demo_app, tmp_path) -> None:
+    _refit(demo_app)
+    snapshot = tmp_path / "older.sqlite3"
+    _snapshot(demo_app, snapshot)
+    member = login(demo_app.test_client(), "member")
+    member.post("/technologies/new", data=technology_form(title="消える技術", description="復元で消える技術の説明です。"))
+    _refit(demo_app)  # state at position P, holding 消える技術
+    _put_back(demo_app, snapshot)
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:  # the old database moves past P
+        for challenge in session.scalars(select(Challenge).limit(3)):
+            challenge.target = challenge.target + "（更新）"
+            session.commit()
+
+    fresh_worker = create_app(dict(demo_app.config))
+    fresh_worker.extensions["match_service"].request_refit = lambda: None
+    with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
+        usable = match_service().saved_state_is_valid(session)
+        engine = match_service().sync(session)
+
+    assert usable is False and engine is None
+    fresh_worker.extensions["sqlalchemy_engine"].dispose()
+
+
+def test_a_running_worker_drops_its_engine_when_the_database_goes_back(demo_app, tmp_path) -> None:
+    _refit(demo_app)
+    snapshot = tmp_path / "older.sqlite3"
+    _snapshot(demo_app, snapshot)
+    member = login(demo_app.test_client(), "member")
+    member.post("/technologies/new", data=technology_form(title="消える技術", description="復元で消える技術の説明です。"))
+    member.get("/company")  # this worker's engine applies the change
+    _put_back(demo_app, snapshot)
+    demo_app.extensions["match_service"].request_refit = lambda: _refit(demo_app)
+
+    page = login(demo_app.test_client(), "officer").get(f"/challenges/{_challenge_id(demo_app, 'ニュータウンの坂道')}")
+
+    assert page.status_code == 200 and "消える技術" not in page.text
+    assert "なにわモビリティ株式会社" in page.text
+
+
+def _open_challenge_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
+    from models import ChallengeStatus
+
+    with app.extensions["sqlalchemy_sessionmaker"]() as session:
+        return list(session.scalars(select(Challenge.id).where(Challenge.status == ChallengeStatus.OPEN)))
