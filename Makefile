@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install translations run test system-deps bench bench-quality bench-speed clean messages
+.PHONY: install translations run serve test system-deps bench bench-quality bench-speed clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,15 +36,37 @@ run: install
 	$(BIN)/matchmaker run --host $(HOST) --port $(PORT) --no-reload
 
 # Debian's chromium for the browser journeys, postgresql's server binaries for the tests that
-# run against the production database (the tests start their own throwaway cluster).
+# run against the production database (the tests start their own throwaway cluster), and
+# redis-server for the job-queue tests (a throwaway server on a Unix socket).
 system-deps:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for the tests:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# Production shape on one machine: gunicorn workers, an RQ worker for the jobs and `rq cron` for
+# the periodic ones, stopped together with Ctrl-C. Uses MATCHMAKER_REDIS_URL when set, otherwise
+# starts Debian's redis-server on a Unix socket under instance/. A real deployment also sets
+# MATCHMAKER_DATABASE_URL and MATCHMAKER_SECRET_KEY. The RQ worker runs jobs in its own process
+# (SimpleWorker), so the app and the engine's token cache are built once, not once per job.
+WORKERS ?= 4
+serve: install
+	$(BIN)/matchmaker init-db
+	$(BIN)/matchmaker rescore --if-missing
+	MATCHMAKER_JOBS=rq sh -c 'trap "kill 0" INT TERM EXIT; \
+		if [ -z "$$MATCHMAKER_REDIS_URL" ]; then \
+			mkdir -p instance; redis-server --port 0 --unixsocket "$$PWD/instance/redis.sock" --unixsocketperm 700 \
+				--save "" --appendonly no >instance/redis.log 2>&1 & \
+			export MATCHMAKER_REDIS_URL="unix://$$PWD/instance/redis.sock"; \
+			while [ ! -S instance/redis.sock ]; do sleep 0.1; done; \
+		fi; \
+		$(BIN)/rq worker --worker-class rq.worker.SimpleWorker --url "$$MATCHMAKER_REDIS_URL" matchmaker & \
+		$(BIN)/rq cron --url "$$MATCHMAKER_REDIS_URL" matchmaker.cron & \
+		$(BIN)/gunicorn -w $(WORKERS) --timeout 120 -b $(HOST):$(PORT) wsgi:app'
 
 test: install system-deps
 	$(BIN)/python -m pytest

@@ -168,7 +168,12 @@ class Notification(Base):
 
 
 class OutboxEmail(Base):
-    """Mail written in the same transaction as the change, sent only after it commits."""
+    """Mail written in the same transaction as the change, sent by a job after it commits.
+
+    status: pending → claimed (one delivery job owns it) → sent, or back to pending with a later
+    next_attempt_at, or failed (permanently refused, out of attempts, or an outcome that cannot be
+    known: such mail is never retried, so that nobody gets it twice).
+    """
 
     __tablename__ = "outbox_emails"
 
@@ -177,6 +182,9 @@ class OutboxEmail(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

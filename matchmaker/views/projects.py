@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from models import Notification, Project, Stage
 
 from .. import dashboard as dashboard_figures
-from .. import mail, rollout
+from .. import rollout
 from ..actions import workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
@@ -23,11 +23,6 @@ from ..forms import LenientDateField, MoveForm, ProposeForm, RolloutForm, apply_
 from . import _helpers as h
 
 bp = Blueprint("projects", __name__)
-
-
-def _after_commit() -> None:
-    """Mail leaves only once the change it reports has committed."""
-    mail.deliver_pending(current_app._get_current_object())
 
 
 @bp.get("/projects")
@@ -68,7 +63,6 @@ def propose():  # type: ignore[no-untyped-def]
         return render_template("projects/propose.html", form=form, challenges=challenges,
                                technologies=technologies), status_of(error)
     session.commit()
-    _after_commit()
     flash(_("提案を送りました。自治体の回答を待っています。"), "success")
     return redirect(url_for("projects.show", project_id=project.id))
 
@@ -129,7 +123,6 @@ def move(project_id: int, move: str):  # type: ignore[no-untyped-def]
             moves=workflow.available_moves(project, user), submitted=request.form,
         ), status_of(error)
     session.commit()
-    _after_commit()
     flash(_("「%(move)s」を記録しました。", move=workflow.MOVES[move].label), "success")
     return redirect(url_for("projects.show", project_id=project_id))
 
@@ -158,7 +151,6 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
             status = status_of(error)
         else:
             session.commit()
-            _after_commit()
             flash(_("横展開のプロジェクトを作成しました。"), "success")
             return redirect(url_for("projects.show", project_id=created.id))
     return render_template("projects/rollout.html", project=project, recommendations=recommendations, form=form,
