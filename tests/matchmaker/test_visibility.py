@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models import Organization, Stage
+from models import Challenge, Organization, Stage, Technology
 from tests import factories
 
 from .web import login
@@ -33,14 +33,28 @@ ROLES = {
 }
 
 
-def _add_secret_projects(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """An implemented project in 河内長野市 led by なにわモビリティ, about elderly care only, and its rollout."""
+def _add_catalogue(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """An issue in 河内長野市 and a technology of なにわモビリティ, about elderly care only.
+
+    Added before the "before" pages: new records rightly change everyone's rankings, which is not
+    what this test is about.
+    """
     session = app.extensions["sqlalchemy_sessionmaker"]()
     kawachinagano = factories.municipality(session, "河内長野市")
     naniwa = session.scalar(select(Organization).where(Organization.name == "なにわモビリティ株式会社"))
     challenge = factories.make_challenge(session, kawachinagano, title="団地の見守り", field_keys=("elderly",))
     technology = factories.make_technology(session, naniwa, title="見守りセンサー", field_keys=("elderly",))
     session.commit()
+    ids = challenge.id, technology.id
+    session.close()
+    return ids
+
+
+def _add_secret_projects(app, records: tuple[int, int] | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """An implemented project about those records, led by なにわモビリティ, and its rollout."""
+    challenge_id, technology_id = records or _add_catalogue(app)
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    challenge, technology = session.get(Challenge, challenge_id), session.get(Technology, technology_id)
     origin = factories.make_project(session, challenge, technology, stage=Stage.IMPLEMENTED, title=SECRET)
     rollout = factories.make_project(session, challenge, technology, stage=Stage.PILOT_REQUESTED, origin=origin,
                                      title=f"{SECRET}（横展開）")
@@ -65,9 +79,10 @@ def test_projects_show_only_to_those_who_may_open_them(demo_app, role: str) -> N
     may_open, _why = ROLES[role]
     client = login(demo_app.test_client(), role)
     client.get("/projects")  # shows and so clears the login message
+    records = _add_catalogue(demo_app)
     before = _pages(client)
 
-    origin_id, rollout_id = _add_secret_projects(demo_app)
+    origin_id, rollout_id = _add_secret_projects(demo_app, records)
     after = _pages(client)
 
     if may_open:
