@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
@@ -34,6 +35,9 @@ def _field_label(key: str) -> str:
     return localized(field) if field is not None else key
 
 
+STRENGTH_LABELS = {"strong": _l("強い"), "medium": _l("中程度"), "weak": _l("弱い")}
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
@@ -51,6 +55,9 @@ def init_app(app: Flask) -> None:
                                  STAGE_LABELS_BY_VALUE_ALL={s.value: label for s, label in STAGE_LABELS.items()},
                                  PATTERN_LABELS=PATTERN_LABELS, APPROVAL_CHECKLIST=APPROVAL_CHECKLIST,
                                  MOVE_FIELD_LABELS=MOVE_FIELD_LABELS)
+    from scoring.strength import strength
+
+    app.jinja_env.globals.update(strength=strength, STRENGTH_LABELS=STRENGTH_LABELS)
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.tests["visible_project"] = _visible_project
     app.jinja_env.filters["field_label"] = _field_label

@@ -52,6 +52,23 @@ class Explanation:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def display_percents(self) -> dict[str, int]:
+        """Whole percents per shown part ("term0".., "wording", "field", "evidence") adding up to
+        exactly 100 (largest remainder), so a page never shows shares summing to 99 or 101."""
+        parts = {f"term{i}": r.share for i, r in enumerate(self.terms)}
+        parts["wording"] = self.other_terms_share + self.wording_share
+        parts["field"] = self.field_share
+        parts["evidence"] = self.evidence_share
+        total = sum(parts.values())
+        if total <= 0:
+            return {key: 0 for key in parts}
+        exact = {key: 100 * value / total for key, value in parts.items()}
+        floors = {key: int(value) for key, value in exact.items()}
+        missing = 100 - sum(floors.values())
+        for key in sorted(exact, key=lambda k: floors[k] - exact[k])[:missing]:
+            floors[key] += 1
+        return floors
+
     def reasons(self) -> list[dict[str, Any]]:
         """A compact, ordered list for files and APIs: terms, then fields, then track record."""
         reasons: list[dict[str, Any]] = [

@@ -70,6 +70,6 @@ def test_pages_need_no_inline_style_or_script(demo_app, who: str, path: str) -> 
     """The policy forbids inline styles and scripts, so the pages must not rely on any."""
     page = login(demo_app.test_client(), who).get(path).text
 
-    assert "meter--" in page  # the score bars are drawn by classes
+    assert "strength--" in page  # match strengths are drawn by classes
     assert " style=" not in page and "<script>" not in page and "<style" not in page
     assert " onclick=" not in page and " onsubmit=" not in page and " onchange=" not in page
