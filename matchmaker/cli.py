@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -101,9 +101,8 @@ def create_user_command(email: str, role: str, display_name: str, municipality: 
 def rank_command(challenges_path: Path, technologies_path: Path, top: int, output_format: str,
                  output: Path | None) -> None:
     """Rank technologies for each challenge from files. Needs no database and no configuration."""
-    from scoring.batch import RecordError, rank, read_challenges, read_technologies, write_csv, write_jsonl
-
     from models import FIELD_KEYS
+    from scoring.batch import RecordError, rank, read_challenges, read_technologies, write_csv, write_jsonl
     from seed import municipality_regions
 
     regions = municipality_regions()
@@ -134,6 +133,9 @@ def rescore_command(if_missing: bool) -> None:
             click.echo("engine state for this database exists; nothing to do")
             return
         engine = service.rebuild(session)
+    if engine is None:
+        click.echo("no open issue or no technology yet: nothing to fit (workers queue a refit once there are both)")
+        return
     click.echo(f"engine fitted: {len(engine.live_challenges())} open challenges, "
                f"{len(engine.live_technologies())} technologies, {len(engine.word_vectorizer_.vocabulary_)} terms")
 

@@ -69,7 +69,7 @@ def enqueue(app: Flask, name: str, *args: Any) -> None:
                                    job_timeout=app.config["JOBS_TIMEOUT_SECONDS"])
         else:
             worker_thread(app).put(name, args)
-    except Exception:  # noqa: BLE001 - a job that cannot be queued is picked up by the next sweep
+    except Exception:
         log.exception("could not enqueue job %s", name)
 
 
@@ -146,7 +146,7 @@ class WorkerThread:
                 self._pending.discard((name, tuple(tuple(a) if isinstance(a, list) else a for a in args)))
             try:
                 JOBS[name](self.app, *args)
-            except Exception:  # noqa: BLE001 - one failed job must not stop the worker
+            except Exception:
                 log.exception("job %s failed", name)
 
 

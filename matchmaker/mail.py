@@ -95,10 +95,11 @@ def _finish(app: Flask, mail_id: int, **values: object) -> None:
 def fail_stale_claims(app: Flask) -> int:
     """Claims older than STALE_CLAIM belong to a job that died: it may have sent them, so fail them."""
     with session_scope(app) as session:
-        result = session.execute(
+        failed = session.scalars(
             update(OutboxEmail).where(OutboxEmail.status == "claimed", OutboxEmail.claimed_at < utcnow() - STALE_CLAIM)
-            .values(status="failed", last_error="interrupted while claimed; not retried so it is never sent twice"))
-        return result.rowcount or 0
+            .values(status="failed", last_error="interrupted while claimed; not retried so it is never sent twice")
+            .returning(OutboxEmail.id)).all()
+        return len(failed)
 
 
 # -- delivering -------------------------------------------------------------------------------

@@ -171,16 +171,23 @@ class MatchService:
         self._refit_requested_for: MatchEngine | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
-    def rebuild(self, session: Session) -> MatchEngine:
-        """Fit from scratch on the database and save the state (the refit job, `rescore`, `restore`)."""
+    def rebuild(self, session: Session) -> MatchEngine | None:
+        """Fit from scratch on the database and save the state (the refit job, `rescore`, `restore`).
+
+        None while either side of the catalogue is empty: there is nothing to rank yet.
+        """
         # The mark is read before the corpus: changes committed in between are replayed again on
         # top of the fit, which is harmless (replay upserts each record's current row).
         mark = feed_mark(session)
+        challenges = [challenge_doc(c) for c in matchable_challenges(session)]
+        technologies = [technology_doc(t) for t in matchable_technologies(session)]
+        if not challenges or not technologies:
+            log.info("no open issue or no technology yet: nothing to fit")
+            return None
         engine = MatchEngine(top_k=self.top_k)
         if self._engine is not None:
             engine.token_cache_ = self._engine.token_cache_  # refits never re-tokenise
-        engine.fit([challenge_doc(c) for c in matchable_challenges(session)],
-                   [technology_doc(t) for t in matchable_technologies(session)])
+        engine.fit(challenges, technologies)
         self._save(engine, mark)
         with self._apply_lock, self._lock.writing():
             self._engine, self._mark = engine, mark
