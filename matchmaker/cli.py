@@ -140,8 +140,40 @@ def rescore_command(if_missing: bool) -> None:
                f"{len(engine.live_technologies())} technologies, {len(engine.word_vectorizer_.vocabulary_)} terms")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app keeps running."""
+    from .backup import BackupError, backup
+
+    try:
+        backup(current_app.extensions["sqlalchemy_engine"], path)
+    except BackupError as error:
+        raise CommandError(str(error)) from None
+    click.echo(f"backup written to {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.confirmation_option(prompt="Replace the whole database with this backup?")
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Replace the database with a backup made by `matchmaker backup`, and rebuild the engine state."""
+    from .backup import BackupError, restore
+
+    try:
+        held_back = restore(current_app._get_current_object(), path)  # type: ignore[attr-defined]
+    except BackupError as error:
+        raise CommandError(str(error)) from None
+    click.echo(f"database restored from {path}; engine state rebuilt")
+    if held_back:
+        click.echo(f"{held_back} mail(s) waiting in the backup were marked failed: they may have been sent already")
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_command, create_user_command, rescore_command):
+    for command in (init_db_command, seed_command, create_user_command, rescore_command, backup_command,
+                    restore_command):
         app.cli.add_command(command)
 
 
