@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Field, Project, Stage, User
+from scoring.spreadsheet import safe_cell
 
 from .actions.workflow import STAGE_LABELS
 from .policies import projects as project_policy
@@ -111,6 +112,8 @@ def to_csv(table: Table) -> bytes:
     """UTF-8 with a BOM and CRLF, so Excel opens it cleanly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(h) for h in table.header])
-    writer.writerows([[str(cell) for cell in row] for row in table.rows])
+    writer.writerow([safe_cell(str(h)) for h in table.header])
+    # Titles and names are typed by users: safe_cell keeps a formula among them as text.
+    writer.writerows([[safe_cell(cell if isinstance(cell, (int, float)) else str(cell)) for cell in row]
+                      for row in table.rows])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

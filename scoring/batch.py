@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from .documents import ChallengeDoc, TechnologyDoc
 from .engine import MatchEngine
 from .explain import explain
+from .spreadsheet import safe_cell
 
 MATURITIES = ("concept", "piloted", "in_service")
 _LIST_SEPARATOR = re.compile(r"[;,|]")
@@ -196,4 +197,5 @@ def write_csv(results: Iterable[dict[str, Any]], out: TextIO) -> None:
     for result in results:
         for rank_number, match in enumerate(result["matches"], start=1):
             reasons = "; ".join(describe_reason(r) for r in match["reasons"])
-            writer.writerow([result["challenge"], rank_number, match["technology"], f"{match['score']:.4f}", reasons])
+            writer.writerow([safe_cell(result["challenge"]), rank_number, safe_cell(match["technology"]),
+                             f"{match['score']:.4f}", safe_cell(reasons)])

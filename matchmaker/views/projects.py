@@ -192,5 +192,5 @@ def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
     tables = dashboard_figures.build(get_session(), actor=h.actor_with(Permission.DASHBOARD_VIEW))
     if key not in tables:
         abort(404)
-    return Response(dashboard_figures.to_csv(tables[key]), mimetype="text/csv; charset=utf-8",
+    return Response(dashboard_figures.to_csv(tables[key]), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=ospf-{key}.csv"})
