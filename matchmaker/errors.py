@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -70,14 +71,46 @@ def _render(status: int, message: Any) -> tuple[Any, int]:
     )
 
 
+def _run_again_after_race(app: Flask, error: Exception) -> Any:
+    """A write that lost a race at the database (a version that moved under our UPDATE, a unique
+    key that another transaction took after our check) runs once more from the start, in a fresh
+    transaction. The second run reads the winner's commit, so the action's own checks answer:
+    the edit form comes back as a conflict with everything the user typed (as it does when the
+    race is lost before the write, and always on SQLite, which serialises writers), and a taken
+    name is a form error. Nothing of the first run survives: it rolled back, and mail and jobs
+    leave only after a commit. Returns None when this already was the second run."""
+    if request.method in _READ_METHODS or g.get("ran_again_after_race") or request.endpoint is None:
+        return None
+    g.ran_again_after_race = True
+    app.logger.info("write lost a race (%s); running %s again", type(error).__name__, request.endpoint)
+    # The same session, rolled back: what it had loaded (the signed-in user too) is re-read.
+    _abandon_transaction()
+    try:
+        return app.make_response(app.view_functions[request.endpoint](**(request.view_args or {})))
+    except Exception as again:  # noqa: BLE001 - answered by the handler that fits, as on a first run
+        return app.handle_user_exception(again)
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         return _render(status_of(error), error.message)
 
     @app.errorhandler(StaleDataError)
-    def _stale(_error: StaleDataError):  # type: ignore[no-untyped-def]
+    def _stale(error: StaleDataError):  # type: ignore[no-untyped-def]
         # Another request changed the row between our read and our write.
+        return _run_again_after_race(app, error) or _render(409, Conflict.default_message)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error: IntegrityError):  # type: ignore[no-untyped-def]
+        # A unique key taken by a request that committed after our check (ten /join at once).
+        response = _run_again_after_race(app, error)
+        if response is not None:
+            return response
+        app.logger.exception("constraint violated twice", exc_info=error)
         return _render(409, Conflict.default_message)
 
     @app.errorhandler(CSRFError)

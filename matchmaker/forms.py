@@ -25,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import BudgetRange, ChallengeStatus, Maturity, MemberCategory, PriceBand, Role
 
 from .domain.errors import DomainError
-from .parsing import has_control_characters
+from .parsing import NotANumber, has_control_characters, parse_int
 
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 
@@ -77,12 +77,21 @@ class LenientDateField(StringField):
         return getattr(self, "raw", "") or ""
 
 
+# No saved row has version 0 (versions start at 1): a form that does not say which version it
+# was based on is compared as version 0, so the action answers Conflict and the view shows the
+# form again with what was typed, instead of the check being skipped.
+UNKNOWN_VERSION = 0
+
+
 class VersionField(HiddenField):
-    """The version the form was based on, so a stale form is refused rather than saved."""
+    """The version the form was based on, so a stale form is refused rather than saved.
+    Missing or unreadable counts as stale, never as "do not check"."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
-        self.data = int(raw) if raw.isdigit() else None
+        try:
+            self.data = parse_int(valuelist[0] if valuelist else "", minimum=1)
+        except NotANumber:
+            self.data = UNKNOWN_VERSION
 
 
 def _choices(enum_cls, labels) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
