@@ -40,8 +40,14 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
         # socket's address is the client).
         "TRUSTED_PROXIES": 0,
+        # Sign-in throttling (matchmaker/throttle.py): failures allowed per account from one
+        # client and per client before delays start, the first delay (doubling per failure) and
+        # its ceiling, and how long after the last failure a count is forgotten.
         "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+        "LOGIN_MAX_FAILURES_PER_CLIENT": 20,
+        "LOGIN_FIRST_DELAY_SECONDS": 1,
+        "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
+        "LOGIN_FAILURE_WINDOW_SECONDS": 60 * 60,
         "PAGE_SIZE": 20,
         "MATCH_TOP_K": 20,
         "ENGINE_STATE_PATH": str(instance_path / "engine_state"),

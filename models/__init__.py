@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models. No Flask, no workflow logic, no commits."""
 
-from .accounts import LoginAttempt, Organization, User, coordinator_fields, normalize_email
+from .accounts import LoginThrottle, Organization, User, coordinator_fields, normalize_email
 from .audit import AuditEvent
 from .base import NAMING_CONVENTION, Base, utcnow
 from .catalogue import Challenge, ShortlistEntry, Technology, challenge_fields, technology_deployments, technology_fields
@@ -40,7 +40,7 @@ __all__ = [
     "Stage", "TERMINAL_STAGES",
     "FEED_ENTITIES", "FeedEntry", "FeedHead", "new_database_id",
     "AuditEvent", "Base", "BudgetRange", "Challenge", "ChallengeStatus", "FIELD_KEYS", "Field",
-    "InvalidLocalGovernmentCode", "LoginAttempt", "Maturity", "MemberCategory", "MembershipStatus",
+    "InvalidLocalGovernmentCode", "LoginThrottle", "Maturity", "MemberCategory", "MembershipStatus",
     "Municipality", "NAMING_CONVENTION", "Organization", "OrganizationKind", "PriceBand", "Role",
     "ShortlistEntry", "Technology", "User", "challenge_fields", "coordinator_fields", "local_government_code_check_digit",
     "normalize_email", "technology_deployments", "technology_fields", "utcnow",

@@ -88,12 +88,14 @@ class User(TimestampMixin, Base):
         return f"<User {self.email} {self.role.value}>"
 
 
-class LoginAttempt(Base):
-    """Failed logins, kept in the database so the limit holds across worker processes."""
+class LoginThrottle(Base):
+    """Failed sign-ins counted per scope (an account from one client, or one client), in the
+    database so every worker process sees the same count. The key is a SHA-256 of the scope:
+    no address or e-mail is stored here."""
 
-    __tablename__ = "login_attempts"
+    __tablename__ = "login_throttles"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
-    attempted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

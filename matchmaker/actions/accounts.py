@@ -9,13 +9,12 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import (
     Field,
-    LoginAttempt,
     MemberCategory,
     MembershipStatus,
     Municipality,
@@ -27,7 +26,7 @@ from models import (
     utcnow,
 )
 
-from ..domain.errors import Conflict, NotFound, TooManyRequests, ValidationError
+from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, require
 from .audit import record_change
 from .validation import check_password, clean_email, clean_text
@@ -35,8 +34,7 @@ from .validation import check_password, clean_email, clean_text
 
 def hash_password(password: str) -> str:
     # scrypt is memory-hard; tests may configure a cheaper method to stay fast.
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-    return generate_password_hash(password, method=method)
+    return generate_password_hash(password, method=_hash_method())
 
 
 def find_municipality(session: Session, code_or_name: str) -> Municipality | None:
@@ -115,39 +113,32 @@ def create_user(
 _GENERIC_LOGIN_ERROR = _l("メールアドレスまたはパスワードが正しくありません。")
 
 
-def authenticate(session: Session, email: str, password: str, *, remote_addr: str,
-                 max_failures: int, window_seconds: int) -> User:
-    """Check credentials, counting failures in the database so the limit holds across workers.
+def authenticate(session: Session, email: str, password: str) -> User:
+    """Check credentials. Raises ValidationError (deliberately vague) for a wrong e-mail or password.
 
-    Raises TooManyRequests when the address or the account has failed too often recently, and
-    ValidationError (deliberately vague) for a wrong email or password.
+    Every kind of account costs the same work, so the answer's timing tells nothing: an unknown
+    e-mail or an account that may not sign in (pending, rejected, deactivated) is checked against
+    a dummy hash made with the same method as real ones. Throttling is the caller's
+    (matchmaker.throttle), counted before this runs.
     """
     email = normalize_email(email or "")[:254]
-    remote_addr = (remote_addr or "unknown")[:64]
-    since = utcnow() - dt.timedelta(seconds=window_seconds)
-    recent = select(func.count(LoginAttempt.id)).where(LoginAttempt.attempted_at >= since)
-    by_account = session.scalar(recent.where(LoginAttempt.email == email)) or 0
-    by_address = session.scalar(recent.where(LoginAttempt.remote_addr == remote_addr)) or 0
-    if by_account >= max_failures or by_address >= max_failures * 4:
-        raise TooManyRequests()
     user = session.scalar(select(User).where(User.email == email))
-    valid = user is not None and user.is_active and check_password_hash(user.password_hash, password or "")
-    if not valid:
-        if user is None:
-            # Spend the same time as a real check so timing does not reveal which emails exist.
-            check_password_hash(_dummy_hash(), password or "")
-        session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=utcnow()))
-        session.flush()
+    stored = user.password_hash if user is not None else _dummy_hash(_hash_method())
+    matches = check_password_hash(stored, password or "")
+    if user is None or not user.is_active or not matches:
         raise ValidationError(_GENERIC_LOGIN_ERROR)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     user.last_login_at = utcnow()
     return user
 
 
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+
+
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     # Computed on first use, not at import: scrypt is deliberately slow.
-    return generate_password_hash("not-a-real-password", method="scrypt")
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def end_sessions(session: Session, *, actor: User) -> None:

@@ -8,8 +8,9 @@ from flask_login import login_required, login_user, logout_user
 
 from ..actions import accounts
 from ..auth import SignedInUser
+from .. import throttle
 from ..db import get_session
-from ..errors import DomainError, TooManyRequests, ValidationError, status_of
+from ..errors import DomainError, ValidationError, status_of
 from ..forms import MembershipForm, LoginForm, PasswordChangeForm, apply_errors
 from .main import _safe_next
 from ._helpers import actor
@@ -22,17 +23,22 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    # The client is the socket's address, or the proxies' X-Forwarded-For with TRUSTED_PROXIES.
+    limits = throttle.limits_from(current_app.config)
+    scopes = throttle.login_scopes(form.email.data or "", request.remote_addr or "", limits)
     session = get_session()
+    wait = throttle.reserve_attempt(session, scopes, limits)
+    session.commit()  # counted before the password is checked, whatever happens next
+    if wait:
+        form.form_errors.append(_("試行が続いたため、%(seconds)d 秒お待ちください。その後もう一度お試しください。",
+                                  seconds=wait))
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     try:
-        user = accounts.authenticate(
-            session, form.email.data or "", form.password.data or "", remote_addr=request.remote_addr or "",
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            window_seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"],
-        )
-    except (ValidationError, TooManyRequests) as error:
-        session.commit()  # the failed attempt must count
+        user = accounts.authenticate(session, form.email.data or "", form.password.data or "")
+    except ValidationError as error:
         form.form_errors.append(error.message)
         return render_template("auth/login.html", form=form), status_of(error)
+    throttle.forget(session, scopes[0])
     session.commit()
     login_user(SignedInUser(user))
     flash(_("ログインしました。"), "success")
