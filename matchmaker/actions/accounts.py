@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from models import (
     Field,
     MemberCategory,
     MembershipStatus,
+    OutboxEmail,
     Municipality,
     Organization,
     OrganizationKind,
@@ -174,10 +177,11 @@ class MembershipApplication:
     password: str
 
 
-def apply_for_membership(session: Session, data: MembershipApplication) -> Organization:
+def apply_for_membership(session: Session, data: MembershipApplication) -> Organization | None:
     """A company applies: organization and first member, both waiting for a coordinator.
 
-    Raises ValidationError or Conflict (name or email already registered).
+    Returns None, creating nothing, when the member e-mail is already registered: its owner is
+    sent a mail instead. Raises ValidationError, or Conflict when the organization name is taken.
     """
     from .catalogue import _collect
 
@@ -195,8 +199,13 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
     )
     if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
         raise Conflict(_l("この団体名は既に登録されています。"))
-    if session.scalar(select(User.id).where(User.email == member_email)) is not None:
-        raise Conflict(_l("このメールアドレスは既に登録されています: %(email)s", email=member_email))
+    existing = session.scalar(select(User).where(User.email == member_email))
+    if existing is not None:
+        # The page must not tell a stranger which addresses are registered: the applicant sees
+        # the usual confirmation, and the address's owner is told by mail instead.
+        hash_password(password)  # the same work as a real application, so timing tells nothing
+        _tell_owner_of_repeated_application(session, existing)
+        return None
     organization = Organization(
         name=name, name_kana=kana, kind=OrganizationKind.COMPANY, member_category=category,
         membership_status=MembershipStatus.PENDING, website=website, description=description,
@@ -209,6 +218,16 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
     record_change(session, actor=None, entity_type="organization", entity_id=organization.id,
                   action="organization:apply", after={"name": name, "status": "pending", "member": member_email})
     return organization
+
+
+def _tell_owner_of_repeated_application(session: Session, owner: User) -> None:
+    with force_locale(owner.locale or "ja"):
+        subject = _("[OSPFマッチング] 入会申請について")
+        body = _("このメールアドレスで入会申請がありましたが、このアドレスは既に登録されています。"
+                 "ご本人の場合は、登録済みのアカウントでログインしてください。"
+                 "お心当たりがない場合は、このメールを破棄してください。")
+    session.add(OutboxEmail(recipient=owner.email, subject=subject, body=body + "\n\n/login\n"))
+    record_change(session, actor=None, entity_type="user", entity_id=owner.id, action="user:repeated_application")
 
 
 def _clean_url(value: str | None) -> str:
