@@ -77,9 +77,9 @@ def restore(app: Flask, source: Path) -> int:
             update(OutboxEmail).where(OutboxEmail.status.in_(("pending", "claimed")))
             .values(status="failed", last_error="restored from a backup: may have been sent already; not retried")
             .returning(OutboxEmail.id)).all()
-    from .matching import match_service
+    from .matching import match_service, reading_session
 
-    with app.app_context(), session_scope(app) as session:
+    with app.app_context(), reading_session(app) as session:
         match_service().rebuild(session)
     return len(held_back)
 

@@ -125,10 +125,10 @@ def rank_command(challenges_path: Path, technologies_path: Path, top: int, outpu
 @with_appcontext
 def rescore_command(if_missing: bool) -> None:
     """Refit the matching engine on the database and save its state (run as a job, e.g. nightly)."""
-    from .matching import match_service
+    from .matching import match_service, reading_session
 
     service = match_service()
-    with session_scope(current_app) as session:
+    with reading_session(current_app) as session:
         if if_missing and service.saved_state_is_valid(session):
             click.echo("engine state for this database exists; nothing to do")
             return

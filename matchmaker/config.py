@@ -59,6 +59,7 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "JOBS": "thread",
         "JOBS_SWEEP_SECONDS": 30,
         "JOBS_TIMEOUT_SECONDS": 1800,
+        "SNAPSHOT_MIN_CHANGES": 50,
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
 

@@ -5,8 +5,8 @@ costs nothing but time: the database, not the queue, holds what must happen (the
 the change feed). Three backends, chosen by MATCHMAKER_JOBS:
 
 - `thread` (default, the embedded setup of `make run`): a worker thread in the app's process,
-  started on the first request or job. It also runs the periodic jobs (a mail sweep every
-  JOBS_SWEEP_SECONDS). Several processes may each run one: every job claims its rows atomically.
+  started on the first request or job. It also runs the periodic jobs every JOBS_SWEEP_SECONDS
+  (the mail sweep, and an engine snapshot once SNAPSHOT_MIN_CHANGES changes have accumulated). Several processes may each run one: every job claims its rows atomically.
 - `rq` (production, `make serve`): jobs go to Redis at MATCHMAKER_REDIS_URL and run in `rq worker`
   processes; `rq cron matchmaker/cron.py` enqueues the periodic jobs.
 - `inline`: the caller runs the job at once. Tests only: it would put slow work in the request.
@@ -31,10 +31,9 @@ QUEUE_NAME = "matchmaker"
 # -- the jobs ---------------------------------------------------------------------------------
 def refit(app: Flask) -> None:
     """Fit the engine on the database, save its state, and use it in this process."""
-    from .db import session_scope
-    from .matching import match_service
+    from .matching import match_service, reading_session
 
-    with app.app_context(), session_scope(app) as session:
+    with app.app_context(), reading_session(app) as session:
         match_service().rebuild(session)
 
 
@@ -52,7 +51,17 @@ def sweep(app: Flask) -> None:
     mail.deliver(app, None)
 
 
-JOBS: dict[str, Callable[..., None]] = {"refit": refit, "deliver_mail": deliver_mail, "sweep": sweep}
+def snapshot(app: Flask) -> None:
+    """Save the engine with the changes applied since the last saved state, if there are enough of them."""
+    from .matching import match_service, reading_session
+
+    with app.app_context(), reading_session(app) as session:
+        match_service().snapshot(session, int(app.config["SNAPSHOT_MIN_CHANGES"]))
+
+
+JOBS: dict[str, Callable[..., None]] = {"refit": refit, "deliver_mail": deliver_mail, "sweep": sweep,
+                                        "snapshot": snapshot}
+PERIODIC = ("sweep", "snapshot")  # what the embedded worker runs every JOBS_SWEEP_SECONDS
 
 
 # -- enqueueing -------------------------------------------------------------------------------
@@ -79,7 +88,9 @@ def _rq_queue(app: Flask):  # type: ignore[no-untyped-def]
 
     queue_ = app.extensions.get("rq_queue")
     if queue_ is None:
-        queue_ = Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"]))
+        # Short timeouts: a Redis that does not answer must not hold a request (the sweep catches up).
+        queue_ = Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2,
+                                                             socket_timeout=2))
         app.extensions["rq_queue"] = queue_
     return queue_
 
@@ -104,6 +115,10 @@ def periodic_sweep() -> None:
 
 def periodic_refit() -> None:
     run("refit")
+
+
+def periodic_snapshot() -> None:
+    run("snapshot")
 
 
 # -- the embedded worker thread ---------------------------------------------------------------

@@ -261,6 +261,24 @@ class MatchService:
             self._replay(session)
             return self._engine
 
+    def snapshot(self, session: Session, min_changes: int) -> bool:
+        """Save this process's engine, brought up to the feed head, when the saved state lags by min_changes.
+
+        A new worker then loads a state that needs little replay, however many edits happened since
+        the last refit (the snapshot job; replaying is per record, so a long tail is what is slow).
+        """
+        if self.sync(session) is None:
+            return False
+        with self._apply_lock:  # engine and mark must not move while they are written
+            engine, mark, saved = self._engine, self._mark, self._read_marker()
+            if engine is None or mark is None:
+                return False
+            if saved is not None and saved.database_id == mark.database_id and \
+                    0 <= mark.position - saved.position < min_changes:
+                return False
+            self._save(engine, mark)
+            return True
+
     def _ask_for_refit(self, engine: MatchEngine | None = None) -> None:
         """Ask the job worker for a refit: at most every 30 s without a state, once per engine that grew."""
         now = time.monotonic()
@@ -368,6 +386,11 @@ def _apply(positions, current, doc, key, upsert, remove) -> None:  # type: ignor
         remove(key)
     elif key not in positions or current(key) != doc:
         upsert(doc)
+
+
+def reading_session(app: Flask) -> Session:
+    """Refits and snapshots only read: on SQLite they must not hold the write lock for a whole fit."""
+    return app.extensions["sqlalchemy_sessionmaker"]()
 
 
 def init_app(app: Flask) -> None:

@@ -177,3 +177,54 @@ def _open_challenge_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
 
     with app.extensions["sqlalchemy_sessionmaker"]() as session:
         return list(session.scalars(select(Challenge.id).where(Challenge.status == ChallengeStatus.OPEN)))
+
+
+def test_a_snapshot_saves_the_replayed_changes_so_a_new_worker_starts_from_them(demo_app) -> None:
+    from matchmaker import jobs
+
+    _refit(demo_app)
+    demo_app.config["SNAPSHOT_MIN_CHANGES"] = 3
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        for challenge in session.scalars(select(Challenge).limit(2)):
+            challenge.target += "（更新）"
+            session.commit()
+    service = demo_app.extensions["match_service"]
+    saved_before = service._read_marker()
+    jobs.snapshot(demo_app)  # 2 changes behind: below the threshold
+    unchanged = service._read_marker()
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
+        challenge.description += "\n自動運転の乗合シャトルも検討したい。"
+        session.commit()
+    jobs.snapshot(demo_app)
+    saved_after = service._read_marker()
+
+    fresh_worker = create_app(dict(demo_app.config))
+    with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
+        fresh = match_service()
+        engine = fresh.sync(session)
+        head = session.scalar(select(FeedHead.position))
+    fresh_worker.extensions["sqlalchemy_engine"].dispose()
+
+    assert unchanged == saved_before
+    assert saved_after.position == head > saved_before.position
+    assert fresh._mark == saved_after  # it started from the snapshot: nothing left to replay
+    assert "自動運転の乗合シャトル" in engine.challenge(str(challenge.id)).description
+
+
+def test_a_refit_job_does_not_hold_the_sqlite_write_lock_while_it_fits(demo_app, monkeypatch) -> None:
+    from matchmaker import jobs, matching
+
+    saved_while_fitting: list[int] = []
+    original_fit = matching.MatchEngine.fit
+
+    def fit_while_someone_saves(engine, challenges, technologies):  # type: ignore[no-untyped-def]
+        with sqlite3.connect(_database_file(demo_app), timeout=0.5) as other_user:
+            saved_while_fitting.append(other_user.execute("UPDATE challenges SET target = target || '!'").rowcount)
+        return original_fit(engine, challenges, technologies)
+
+    monkeypatch.setattr(matching.MatchEngine, "fit", fit_while_someone_saves)
+    jobs.refit(demo_app)
+
+    assert saved_while_fitting and saved_while_fitting[0] > 0
+    assert demo_app.extensions["match_service"].ready
