@@ -74,8 +74,11 @@ def enqueue(app: Flask, name: str, *args: Any) -> None:
         if backend == "inline":
             JOBS[name](app, *args)
         elif backend == "rq":
-            _rq_queue(app).enqueue(run, name, *args, job_id=None if args else f"matchmaker-{name}",
-                                   job_timeout=app.config["JOBS_TIMEOUT_SECONDS"])
+            queue_ = _rq_queue(app)
+            # A job without ids (refit, sweep, snapshot) is queued once until a worker starts it: four
+            # web workers asking for a refit must not line up four refits.
+            if args or queue_.connection.set(_queued_key(name), "1", nx=True, ex=app.config["JOBS_TIMEOUT_SECONDS"]):
+                queue_.enqueue(run, name, *args, job_timeout=app.config["JOBS_TIMEOUT_SECONDS"])
         else:
             worker_thread(app).put(name, args)
     except Exception:
@@ -105,7 +108,13 @@ def run(name: str, *args: Any) -> None:
         from . import create_app
 
         _worker_app = create_app()
+    if not args:
+        _rq_queue(_worker_app).connection.delete(_queued_key(name))  # later requests queue a fresh run
     JOBS[name](_worker_app, *args)
+
+
+def _queued_key(name: str) -> str:
+    return f"matchmaker:queued:{name}"
 
 
 # Periodic jobs for `rq cron` (see matchmaker/cron.py).

@@ -12,7 +12,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import select
 
-from matchmaker import jobs
+from matchmaker import create_app, jobs
 from models import Challenge, OutboxEmail, Stage
 from tests.redis_server import redis_url  # noqa: F401 - the fixture
 
@@ -58,15 +58,20 @@ def test_a_web_worker_without_state_queues_a_refit_that_the_rq_worker_runs(demo_
     with demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
         challenge_id = session.scalar(select(Challenge.id).where(Challenge.title.like("ニュータウンの坂道%")))
     officer = login(demo_app.test_client(), "officer")
+    other_web_worker = create_app(dict(demo_app.config))
 
     began = time.monotonic()
     before = officer.get(f"/challenges/{challenge_id}")
     answered_in = time.monotonic() - began
+    login(other_web_worker.test_client(), "officer").get(f"/challenges/{challenge_id}")  # asks for a refit too
+    queued = Queue(jobs.QUEUE_NAME, connection=Redis.from_url(redis_url)).count
     worker = _rq_worker(demo_app, redis_url)
     after = officer.get(f"/challenges/{challenge_id}")
+    other_web_worker.extensions["sqlalchemy_engine"].dispose()
 
     assert before.status_code == 200 and "なにわモビリティ株式会社" not in before.text
     assert answered_in < 2.0
+    assert queued == 1  # one refit, however many workers asked
     assert worker.returncode == 0, worker.stderr[-2000:]
     assert "なにわモビリティ株式会社" in after.text  # loaded from the state the job saved
 
