@@ -222,11 +222,8 @@ class ProposeForm(Form):
     summary = TextAreaField(_l("提案の概要"), description=_l("課題にどう応えるか、体制、想定スケジュールなど。"))
 
 
-class MoveForm(Form):
-    """CSRF and the fields every move shares; move-specific inputs are parsed by the view."""
-
-    version = VersionField()
-    comment = TextAreaField(_l("コメント"))
+class ButtonForm(Form):
+    """A button that sends nothing but its CSRF token (the move forms are in workflow_forms)."""
 
 
 class RolloutForm(Form):

@@ -17,10 +17,6 @@ def _can(permission: str, obj: object = None) -> bool:
     return can(current_user.user, permission, obj)
 
 
-def _visible_project(project: object) -> bool:
-    return _can("project:view", project)
-
-
 def _field_label(key: str) -> str:
     """Localised name of a field key; reference data, loaded once per request."""
     if "field_labels" not in g:
@@ -49,16 +45,14 @@ def init_app(app: Flask) -> None:
         MATURITY_LABELS_BY_VALUE={m.value: label for m, label in MATURITY_LABELS.items()},
         STATUS_LABELS_BY_VALUE={s.value: label for s, label in STATUS_LABELS.items()},
     )
-    from .actions.workflow import APPROVAL_CHECKLIST, CONTRACT_LABELS, MOVE_FIELD_LABELS, PATTERN_LABELS, STAGE_LABELS
+    from .actions.workflow import CONTRACT_LABELS, PATTERN_LABELS, STAGE_LABELS
 
     app.jinja_env.globals.update(STAGE_LABELS=STAGE_LABELS, CONTRACT_LABELS=CONTRACT_LABELS,
                                  STAGE_LABELS_BY_VALUE_ALL={s.value: label for s, label in STAGE_LABELS.items()},
-                                 PATTERN_LABELS=PATTERN_LABELS, APPROVAL_CHECKLIST=APPROVAL_CHECKLIST,
-                                 MOVE_FIELD_LABELS=MOVE_FIELD_LABELS)
+                                 PATTERN_LABELS=PATTERN_LABELS)
     from scoring.strength import strength
 
     app.jinja_env.globals.update(strength=strength, STRENGTH_LABELS=STRENGTH_LABELS)
     app.jinja_env.filters["percent"] = _percent
-    app.jinja_env.tests["visible_project"] = _visible_project
     app.jinja_env.filters["field_label"] = _field_label
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -167,7 +167,7 @@ def load_demo(session: Session, *, hash_password: Callable[[str], str]) -> Count
 
 
 def _at(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value).replace(hour=10, tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(value).replace(hour=10, tzinfo=dt.UTC)
 
 
 def load_demo_projects(session: Session) -> Counter[str]:

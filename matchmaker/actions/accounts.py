@@ -232,7 +232,7 @@ def _tell_owner_of_repeated_application(session: Session, owner: User) -> None:
 
 def _clean_url(value: str | None) -> str:
     url = clean_text(value, field="website", max_length=300, required=False)
-    if url and not (url.startswith("https://") or url.startswith("http://")):
+    if url and not (url.startswith(("https://", "http://"))):
         raise ValidationError(field_errors={"website": [_l("http:// または https:// で始まるURLを入力してください。")]})
     return url
 

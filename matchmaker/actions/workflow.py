@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from models import (
     TERMINAL_STAGES,
@@ -335,30 +335,9 @@ PATTERN_LABELS = {
 }
 
 
-MOVE_FIELD_LABELS = {
-    "scope": _l("実証の範囲"), "months": _l("期間"), "data_handling": _l("データの取扱い"), "cost_yen": _l("費用"),
-    "funding": _l("財源"), "kpis": _l("KPI"), "checklist": _l("承認のチェックリスト"), "kpi_results": _l("KPIの結果"),
-    "contract_type": _l("契約方式"), "start_date": _l("開始日"), "comment": _l("コメント・理由"),
-}
-
-
 def mark_notifications_read(session: Session, *, actor: User) -> int:
     unread = list(session.scalars(select(Notification).where(Notification.user_id == actor.id,
                                                              Notification.read_at.is_(None))))
     for notification in unread:
         notification.read_at = utcnow()
     return len(unread)
-
-
-def inbox(session: Session, *, actor: User) -> list[tuple[Project, list[Move]]]:
-    """Projects waiting for this person, with the moves they can make."""
-    query = (select(Project).where(Project.stage.in_([s.value for s in OPEN_STAGES]), project_policy.visible(actor))
-             .options(*project_policy.LOAD_PARTS, selectinload(Project.municipalities))
-             .order_by(Project.stage_changed_at))
-    waiting = []
-    for project in session.scalars(query):
-        moves = [m for m in available_moves(project, actor) if m.name not in ("withdraw", "cancel", "return_pilot",
-                                                                                "reject_pilot", "decline")]
-        if moves:
-            waiting.append((project, moves))
-    return waiting

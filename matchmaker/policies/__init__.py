@@ -21,7 +21,7 @@ from ..domain.errors import PermissionDenied
 from . import catalogue, organizations, projects
 from .permissions import ROLE_PERMISSIONS, Permission
 
-__all__ = ["Permission", "ROLE_PERMISSIONS", "can", "require", "catalogue", "organizations", "projects"]
+__all__ = ["ROLE_PERMISSIONS", "Permission", "can", "catalogue", "organizations", "projects", "require"]
 
 
 def _propose(user: User, pair: tuple[Challenge, Technology]) -> bool:

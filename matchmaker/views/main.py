@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
-
-from models import Challenge, ChallengeStatus, Municipality, Technology
 
 from ..db import database_status, get_session
 from ..parsing import is_safe_next
+from ..queries.catalogue import public_counts
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
-    db = get_session()
-    counts = {
-        "municipalities": db.scalar(select(func.count(Municipality.id))),
-        "open_challenges": db.scalar(
-            select(func.count(Challenge.id)).where(Challenge.status == ChallengeStatus.OPEN)
-        ),
-        "technologies": db.scalar(select(func.count(Technology.id)).where(Technology.is_retired.is_(False))),
-    }
-    return render_template("main/index.html", counts=counts)
+    return render_template("main/index.html", counts=public_counts(get_session()))
 
 
 @bp.get("/healthz")

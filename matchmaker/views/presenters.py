@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
-from models import Challenge, Organization, Technology
+from models import Organization, Technology
 
 from ..matching import RankedTechnology
-
-
-def load_technologies(session: Session, ids: Iterable[int]) -> dict[int, Technology]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    rows = session.scalars(select(Technology).where(Technology.id.in_(ids))
-                           .options(selectinload(Technology.organization), selectinload(Technology.fields)))
-    return {t.id: t for t in rows}
-
-
-def load_challenges(session: Session, ids: Iterable[int]) -> dict[int, Challenge]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    rows = session.scalars(select(Challenge).where(Challenge.id.in_(ids))
-                           .options(selectinload(Challenge.municipality), selectinload(Challenge.fields)))
-    return {c.id: c for c in rows}
 
 
 @dataclass(frozen=True)

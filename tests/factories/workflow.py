@@ -21,7 +21,7 @@ def make_project(session: Session, challenge: Challenge, technology: Technology,
                  **values: Any) -> Project:
     """A project between one challenge and one technology, with one history row per stage it passed
     (a day apart from `start`), as if it had been moved there through the workflow."""
-    start = start or dt.datetime(2026, 4, 1, 9, tzinfo=dt.timezone.utc)
+    start = start or dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC)
     path = _PATH[:_PATH.index(stage) + 1] if stage in _PATH else [Stage.PROPOSED, stage]
     project = Project(
         title=title or f"{technology.title} × {challenge.municipality.name}", stage=stage,

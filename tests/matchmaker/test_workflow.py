@@ -22,6 +22,9 @@ from tests import factories
 
 from .web import login
 
+PILOT_PLAN = {"scope": "市営団地2か所", "months": "6", "data_handling": "匿名化", "cost_yen": "1200000",
+              "funding": "一般財源", "kpi_name": ["利用者数"], "kpi_unit": ["人"], "kpi_baseline": ["0"],
+              "kpi_target": ["100"]}
 APPROVE = {"checklist": ["kpis_measurable", "data_handling_reviewed", "funding_confirmed", "municipality_consent"]}
 
 
@@ -66,18 +69,38 @@ def test_two_coordinators_approving_the_same_pilot_at_once_exactly_one_succeeds(
     assert session.get(Project, project_id).stage is Stage.PILOT_APPROVED
 
 
-def test_a_stale_form_is_refused_and_changes_nothing(demo_app) -> None:
-    project_id = _project_in(demo_app, Stage.PROPOSED)
-    officer = login(demo_app.test_client(), "officer")
-    officer.post(f"/projects/{project_id}/moves/cancel", data={"comment": "重複", "version": "1"})
+def _version(demo_app, project_id: int) -> str:  # type: ignore[no-untyped-def]
     session = demo_app.extensions["sqlalchemy_sessionmaker"]()
-    stage_after_cancel = session.get(Project, project_id).stage
+    try:
+        return str(session.get(Project, project_id).version)
+    finally:
+        session.close()
+
+
+def test_a_stale_form_is_refused_keeps_what_was_typed_and_changes_nothing(demo_app) -> None:
+    project_id = _project_in(demo_app, Stage.ACCEPTED, field_key="elderly")
+    member, officer = login(demo_app.test_client(), "member"), login(demo_app.test_client(), "officer")
+    coordinator = login(demo_app.test_client(), "coordinator")
+    # While the company's page still shows version 1, the officer requests a pilot and the
+    # coordinator returns it: the project is back in the same stage, at a newer version.
+    requested = officer.post(f"/projects/{project_id}/moves/request_pilot", data={**PILOT_PLAN, "version": "1"})
+    returned = coordinator.post(f"/projects/{project_id}/moves/return_pilot",
+                                data={"comment": "KPIを見直してください", "version": _version(demo_app, project_id)})
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    project = session.get(Project, project_id)
+    stage, history, version = project.stage, len(project.changes), project.version
     session.close()
 
-    stale = officer.post(f"/projects/{project_id}/moves/accept", data={"version": "1"})
+    stale = member.post(f"/projects/{project_id}/moves/request_pilot",
+                        data={**PILOT_PLAN, "scope": "古い画面で書いた範囲", "version": "1"})
 
-    assert stage_after_cancel is Stage.CANCELLED
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    project = session.get(Project, project_id)
+    assert (requested.status_code, returned.status_code, stage, history) == (302, 302, Stage.ACCEPTED, 2)
     assert stale.status_code == 409
+    assert "古い画面で書いた範囲" in stale.text  # what was typed comes back
+    assert (project.stage, len(project.changes), project.version) == (Stage.ACCEPTED, history, version)
+    session.close()
 
 
 def test_a_move_notifies_the_other_participants_and_mails_after_commit(demo_app, tmp_path) -> None:

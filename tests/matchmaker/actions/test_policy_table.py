@@ -81,7 +81,7 @@ def _technology_input() -> catalogue.TechnologyInput:
 
 
 Act = Callable[[Session, Any], object]
-i = lambda key: World.ids[key]  # noqa: E731 - ids are known only once the fixture has run
+i = lambda key: World.ids[key]
 
 # action: (call, expected outcome per actor in ACTORS order)
 TABLE: dict[str, tuple[Act, tuple[str, ...]]] = {

@@ -1,0 +1,199 @@
+"""Reads of the catalogue: issue and technology lists and pages, the public counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    AuditEvent,
+    Challenge,
+    ChallengeStatus,
+    Field,
+    Maturity,
+    Municipality,
+    Organization,
+    ShortlistEntry,
+    Technology,
+    User,
+)
+
+from ..actions.audit import history
+from ..matching import RankedChallenge, RankedTechnology, match_service
+from ..policies import Permission, can
+from ..policies import catalogue as catalogue_policy
+from ..policies import organizations as organization_policy
+from ..search import matching_ids
+from .paging import Page, paginate
+from .reference import REGIONS, all_municipalities
+
+PER_PAGE = 20
+
+
+def public_counts(session: Session) -> dict[str, int]:
+    """The figures on the front page, which anyone may read: open issues, listed technologies."""
+    return {
+        "municipalities": session.scalar(select(func.count(Municipality.id))) or 0,
+        "open_challenges": session.scalar(
+            select(func.count(Challenge.id)).where(Challenge.status == ChallengeStatus.OPEN)) or 0,
+        "technologies": session.scalar(
+            select(func.count(Technology.id)).join(Organization)
+            .where(Technology.is_retired.is_(False), organization_policy.listed())) or 0,
+    }
+
+
+def technologies_by_id(session: Session, actor: User, ids: Iterable[int]) -> dict[int, Technology]:
+    """The given technologies that the actor may see, with what cards show, in one query."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {t.id: t for t in session.scalars(
+        select(Technology).where(Technology.id.in_(ids), catalogue_policy.technologies_visible(actor))
+        .options(selectinload(Technology.organization), selectinload(Technology.fields)))}
+
+
+def challenges_by_id(session: Session, actor: User, ids: Iterable[int]) -> dict[int, Challenge]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(
+        select(Challenge).where(Challenge.id.in_(ids), catalogue_policy.challenges_visible(actor))
+        .options(selectinload(Challenge.municipality), selectinload(Challenge.fields)))}
+
+
+# -- lists ------------------------------------------------------------------------------------
+def challenge_list(session: Session, actor: User, args: Mapping[str, str], page: int) -> Page:
+    """Issues the actor may see, filtered by status (open unless asked), field, place and text."""
+    query = (select(Challenge).join(Municipality).where(catalogue_policy.challenges_visible(actor))
+             .options(selectinload(Challenge.fields), selectinload(Challenge.municipality)))
+    status = args.get("status", "open")
+    if status in {s.value for s in ChallengeStatus}:
+        query = query.where(Challenge.status == ChallengeStatus(status))
+    if args.get("field"):
+        query = query.where(Challenge.fields.any(Field.key == args["field"]))
+    if args.get("municipality", "").isdigit():
+        query = query.where(Challenge.municipality_id == int(args["municipality"]))
+    if args.get("region") in REGIONS:
+        query = query.where(Municipality.region == args["region"])
+    text = args.get("q", "").strip()[:100]
+    if text:
+        municipalities = matching_ids(text, [(m.id, (m.name, m.reading, m.name_en))
+                                             for m in all_municipalities(session)])
+        like = f"%{text}%"
+        query = query.where(or_(Challenge.title.ilike(like), Challenge.description.ilike(like),
+                                Challenge.municipality_id.in_(municipalities)))
+    return paginate(session, query.order_by(Challenge.updated_at.desc(), Challenge.id.desc()), page, PER_PAGE)
+
+
+def technology_list(session: Session, actor: User, args: Mapping[str, str], page: int) -> Page:
+    """Technologies the actor may see (retired ones only when asked), filtered by field,
+    maturity, where deployed and text."""
+    query = (select(Technology).where(catalogue_policy.technologies_visible(actor),
+                                      Technology.is_retired.is_(args.get("retired") == "1"))
+             .options(selectinload(Technology.fields), selectinload(Technology.organization),
+                      selectinload(Technology.deployed_in)))
+    if args.get("field"):
+        query = query.where(Technology.fields.any(Field.key == args["field"]))
+    if args.get("maturity") in {m.value for m in Maturity}:
+        query = query.where(Technology.maturity == Maturity(args["maturity"]))
+    if args.get("municipality", "").isdigit():
+        query = query.where(Technology.deployed_in.any(id=int(args["municipality"])))
+    text = args.get("q", "").strip()[:100]
+    if text:
+        organizations = matching_ids(text, [(o.id, (o.name, o.name_kana, o.name_en)) for o in session.scalars(
+            select(Organization).where(organization_policy.visible(actor)))])
+        like = f"%{text}%"
+        query = query.where(or_(Technology.title.ilike(like), Technology.description.ilike(like),
+                                Technology.organization_id.in_(organizations)))
+    return paginate(session, query.order_by(Technology.updated_at.desc(), Technology.id.desc()), page, PER_PAGE)
+
+
+def listed_organizations(session: Session) -> list[Organization]:
+    """Organizations a technology may be registered for (an admin's choice)."""
+    return list(session.scalars(select(Organization).where(organization_policy.listed()).order_by(Organization.name)))
+
+
+# -- pages ------------------------------------------------------------------------------------
+@dataclass
+class ChallengePage:
+    challenge: Challenge
+    ranked: list[RankedTechnology]
+    technologies: dict[int, Technology]
+    shortlisted: dict[int, ShortlistEntry]
+    history: list[AuditEvent]
+
+
+def challenge_page(session: Session, challenge: Challenge, actor: User) -> ChallengePage:
+    """An issue with its ranked technologies (those the actor may see), its shortlist if the
+    actor may see it, and its history if the actor may edit it."""
+    ranked = match_service().technologies_for(session, challenge.id)
+    technologies = technologies_by_id(session, actor, [r.technology_id for r in ranked])
+    shortlisted = {e.technology_id: e for e in session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.challenge_id == challenge.id)
+        .options(selectinload(ShortlistEntry.technology).selectinload(Technology.organization)))} \
+        if can(actor, Permission.SHORTLIST_VIEW, challenge) else {}
+    return ChallengePage(
+        challenge, [r for r in ranked if r.technology_id in technologies], technologies, shortlisted,
+        history(session, "challenge", challenge.id) if can(actor, Permission.CHALLENGE_EDIT, challenge) else [])
+
+
+@dataclass
+class TechnologyPage:
+    technology: Technology
+    ranked: list[RankedChallenge]
+    challenges: dict[int, Challenge]
+    history: list[AuditEvent]
+
+
+def technology_page(session: Session, technology: Technology, actor: User) -> TechnologyPage:
+    ranked = match_service().challenges_for(session, technology.id)
+    challenges = challenges_by_id(session, actor, [r.challenge_id for r in ranked])
+    return TechnologyPage(
+        technology, [r for r in ranked if r.challenge_id in challenges], challenges,
+        history(session, "technology", technology.id) if can(actor, Permission.TECHNOLOGY_EDIT, technology) else [])
+
+
+def organization_technologies(session: Session, organization: Organization) -> list[Technology]:
+    """The listed (not retired) technologies on an organization's profile."""
+    return list(session.scalars(
+        select(Technology).where(Technology.organization_id == organization.id, Technology.is_retired.is_(False))
+        .options(selectinload(Technology.fields), selectinload(Technology.deployed_in)).order_by(Technology.title)))
+
+
+def own_challenges(session: Session, actor: User) -> list[Challenge]:
+    """An officer's own municipality's issues, drafts and closed ones included."""
+    return list(session.scalars(
+        select(Challenge).where(Challenge.municipality_id == actor.municipality_id)
+        .options(selectinload(Challenge.fields)).order_by(Challenge.status, Challenge.updated_at.desc())))
+
+
+def own_technologies(session: Session, actor: User) -> list[Technology]:
+    """A member's own organization's technologies, retired ones last."""
+    return list(session.scalars(
+        select(Technology).where(Technology.organization_id == actor.organization_id)
+        .options(selectinload(Technology.fields)).order_by(Technology.is_retired, Technology.updated_at.desc())))
+
+
+def open_challenges_in_focus(session: Session, actor: User) -> list[Challenge]:
+    """Open issues in the fields a coordinator looks after (all of them for an admin)."""
+    query = (select(Challenge).where(Challenge.status == ChallengeStatus.OPEN)
+             .options(selectinload(Challenge.fields), selectinload(Challenge.municipality)))
+    field_ids = catalogue_policy.focus_field_ids(actor)
+    if field_ids is not None:
+        query = query.where(Challenge.fields.any(Field.id.in_(field_ids)))
+    return list(session.scalars(query.order_by(Challenge.updated_at.desc())))
+
+
+def shortlisted_pairs(session: Session, challenge_ids: Iterable[int]) -> set[tuple[int, int]]:
+    ids = list(challenge_ids)
+    return {(c, t) for c, t in session.execute(
+        select(ShortlistEntry.challenge_id, ShortlistEntry.technology_id).where(ShortlistEntry.challenge_id.in_(ids)))}
+
+
+__all__ = ["ChallengePage", "Page", "TechnologyPage", "challenge_list", "challenge_page", "challenges_by_id",
+           "listed_organizations", "open_challenges_in_focus", "organization_technologies", "own_challenges",
+           "own_technologies", "public_counts", "shortlisted_pairs", "technologies_by_id", "technology_list",
+           "technology_page"]

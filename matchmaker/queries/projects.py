@@ -1,0 +1,65 @@
+"""Reads of projects: the list, the inbox, one project's page. Only what the viewer may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Notification, Project, ProjectStageChange, Stage, User
+
+from ..actions import workflow
+from ..policies import projects as project_policy
+
+INBOX_NOTIFICATIONS = 50
+# Moves that end or turn back a project: offered on its page, not listed as work waiting in the inbox.
+NOT_WAITING = frozenset({"withdraw", "cancel", "return_pilot", "reject_pilot", "decline"})
+
+
+def project_list(session: Session, actor: User, stage: str = "") -> list[Project]:
+    query = (select(Project).where(project_policy.visible(actor))
+             .options(selectinload(Project.municipalities), selectinload(Project.lead_organization),
+                      selectinload(Project.organizations)).order_by(Project.stage_changed_at.desc()))
+    if stage in {s.value for s in Stage}:
+        query = query.where(Project.stage == Stage(stage))
+    return list(session.scalars(query))
+
+
+def waiting(session: Session, actor: User) -> list[tuple[Project, list[workflow.Move]]]:
+    """Open projects waiting for this person, with the moves that take them forward."""
+    query = (select(Project).where(Project.stage.in_([s.value for s in workflow.OPEN_STAGES]),
+                                   project_policy.visible(actor))
+             .options(*project_policy.LOAD_PARTS).order_by(Project.stage_changed_at))
+    found = []
+    for project in session.scalars(query):
+        moves = [m for m in workflow.available_moves(project, actor) if m.name not in NOT_WAITING]
+        if moves:
+            found.append((project, moves))
+    return found
+
+
+def notifications(session: Session, actor: User) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.user_id == actor.id)
+                                .order_by(Notification.id.desc()).limit(INBOX_NOTIFICATIONS)))
+
+
+@dataclass
+class ProjectPage:
+    project: Project
+    moves: list[workflow.Move]
+    origin: Project | None
+    rollouts: list[Project]
+
+
+def project_page(session: Session, project_id: int, actor: User) -> ProjectPage:
+    """A project the actor may open (NotFound otherwise), with its history, KPIs and the
+    related projects the actor may open too. Raises NotFound."""
+    project = workflow.get_project(session, project_id, actor=actor)
+    session.scalars(select(Project).where(Project.id == project.id).options(
+        *project_policy.LOAD_PARTS, selectinload(Project.kpis), selectinload(Project.lead_organization),
+        selectinload(Project.changes).selectinload(ProjectStageChange.actor),
+        selectinload(Project.rollouts).options(*project_policy.LOAD_PARTS))).one()
+    origin = project.origin if project.origin is not None and project_policy.can_view(actor, project.origin) else None
+    rollouts = [r for r in project.rollouts if project_policy.can_view(actor, r)]
+    return ProjectPage(project, workflow.available_moves(project, actor), origin, rollouts)
