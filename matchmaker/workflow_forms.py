@@ -12,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm as Form
 from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from models import Project
 
 from .actions import workflow
-from .forms import LenientDateField, MultiCheckboxField, VersionField, lenient_number
+from .forms import Form, LenientDateField, MultiCheckboxField, VersionField, lenient_number
 
 KPI_ROWS = 3
 
