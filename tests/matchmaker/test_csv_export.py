@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from matchmaker.dashboard import Table, to_csv
+from matchmaker.queries.dashboard import Table, to_csv
 from models import Project
 from scoring.batch import write_csv
 from scoring.spreadsheet import safe_cell
