@@ -209,8 +209,8 @@ class TextAnalyzer:
         A one-character noun or affix only ever counts inside its compound, never alone, unless
         it stands alone as a word (駅, 鹿). The compound's pieces of two or more characters
         (and SudachiPy's finest split of long words, 大腸がん -> 大腸, がん) are parts.
-        Light words (data/stopwords_ja.txt) are dropped as terms and as parts, and break
-        compounds only when they are one character.
+        Light words (data/stopwords_ja.txt) are never terms on their own, but stay inside
+        the compounds they belong to (山間部).
         """
         tokenizer, morphemes, classes = _sudachi()
         stop = self._stop_ja
@@ -223,12 +223,7 @@ class TextAnalyzer:
             for morpheme in morphemes:
                 cls = classes.get(morpheme.part_of_speech_id(), OTHER)
                 if cls in (NOUN, AFFIX):
-                    normalized = morpheme.normalized_form()
-                    if len(normalized) == 1 and normalized in stop:
-                        self._flush_compound(run, chunk, start, append)
-                        run = []
-                    else:
-                        run.append((morpheme, normalized, cls))
+                    run.append((morpheme, morpheme.normalized_form(), cls))
                     continue
                 if run:
                     self._flush_compound(run, chunk, start, append)

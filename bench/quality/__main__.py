@@ -240,8 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes[name] = f"fold MRR {np.mean(fold_mrr):.3f} ± {np.std(fold_mrr):.3f}"
 
     # The shipped defaults, through scoring.batch.rank (the code behind `matchmaker rank`).
-    shipped = {r["challenge"]: [m["technology"] for m in r["matches"]]
-               for r in batch_rank(challenges, technologies, len(technologies))}
+    shipped_results = list(batch_rank(challenges, technologies, len(technologies)))
+    shipped = {r["challenge"]: [m["technology"] for m in r["matches"]] for r in shipped_results}
     results["shipped defaults via matchmaker rank (not CV: chosen on all of dev)"] = ranks_of(shipped, gold)
 
     print("\n| system | MRR | R@1 | R@5 | MRR ja | R@1 ja | R@5 ja | MRR en | R@1 en | R@5 en | note |")
@@ -263,9 +263,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts = Counter(chosen)
         print(f"  {name}: " + "; ".join(f"{_point(p)} x{n}" for p, n in counts.most_common()))
     print(f"\nShipped defaults (scoring.engine.DEFAULTS): {DEFAULTS}")
+    calibrate_strength(shipped_results, gold)
     worst = sorted((r if r else 10**6, i) for i, r in engine_ranks.items())[-5:]
     print("Hardest challenges for the engine (held-out rank): " + ", ".join(f"{i} {r}" for r, i in reversed(worst)))
     return 0
+
+
+def calibrate_strength(results: list[dict], gold: dict[str, str], top: int = 20) -> None:
+    """How the real partner and the other entries of each top-20 list fall into the labels."""
+    from scoring.strength import STRONG_RATIO, MEDIUM_RATIO, strengths
+
+    gold_ratio, other_ratio = [], []
+    gold_labels: Counter[str] = Counter()
+    other_labels: Counter[str] = Counter()
+    lists = [r for r in results if r["challenge"] in gold]
+    for result in lists:
+        matches = result["matches"][:top]
+        if not matches:
+            continue
+        best = matches[0]["score"]
+        for match, label in zip(matches, strengths([m["score"] for m in matches])):
+            is_gold = match["technology"] == gold[result["challenge"]]
+            (gold_ratio if is_gold else other_ratio).append(match["score"] / best)
+            (gold_labels if is_gold else other_labels)[label] += 1
+    n = len(lists)
+    print(f"\nStrength calibration on top-{top} lists (score / best score of the list):")
+    for cut in (0.5, 0.6, 0.7, 0.8, 0.9):
+        g = float(np.mean(np.array(gold_ratio) >= cut)) if gold_ratio else 0.0
+        print(f"  ratio >= {cut}: {g:.0%} of real partners, {sum(r >= cut for r in other_ratio) / n:.1f} other entries per list")
+    print(f"  shipped labels (strong >= {STRONG_RATIO}, medium >= {MEDIUM_RATIO}): real partners "
+          + ", ".join(f"{k} {gold_labels[k]}" for k in ("strong", "medium", "weak"))
+          + f" (of {n}; {n - sum(gold_labels.values())} outside the top {top}); others per list "
+          + ", ".join(f"{k} {other_labels[k] / n:.1f}" for k in ("strong", "medium", "weak")))
 
 
 def smoke() -> int:

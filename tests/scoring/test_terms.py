@@ -73,3 +73,17 @@ def test_reasons_never_quote_a_fragment_or_a_light_word(demo_challenges, demo_te
     assert quoted
     assert not quoted & set(LIGHT)
     assert all(len(word) > 1 or "\u4e00" <= word <= "\u9fff" for word in quoted)
+
+
+def test_a_japanese_issue_finds_an_english_entry_for_the_same_need_and_back() -> None:
+    from scoring import ChallengeDoc, TechnologyDoc
+
+    issue = ChallengeDoc("ja", "認知症の高齢者の徘徊", "行方不明になる前に家族が居場所を知りたい", fields=("elderly",))
+    english = TechnologyDoc("en", "Dementia wandering alerts", "GPS tags tell families where a senior with dementia is",
+                            fields=("elderly",))
+    unrelated = TechnologyDoc("other", "Tourist guide", "Multilingual sightseeing guide for visitors", fields=("tourism",))
+    engine = MatchEngine().fit([issue], [english, unrelated])
+
+    assert [m.id for m in engine.technologies_for("ja")][0] == "en"
+    assert [m.id for m in engine.challenges_for("en")] == ["ja"]
+    assert {"認知症", "徘徊"} <= {r.challenge_word for r in explain(engine, "ja", "en").terms}
