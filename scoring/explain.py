@@ -109,8 +109,8 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     order = np.argsort(-product.data, kind="stable")
     c_surfaces = engine.tokens(CHALLENGE, challenge_id).surfaces
     t_surfaces = engine.tokens(TECHNOLOGY, technology_id).surfaces
-    terms: list[TermReason] = []
-    listed = wording = 0.0
+    candidates: list[TermReason] = []
+    wording = 0.0
     term_columns = len(names)
     word_columns = len(engine.word_vectorizer_.vocabulary_)
     for i in order:
@@ -119,12 +119,22 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
         if column >= term_columns:
             wording += share
             continue
-        if len(terms) == max_terms:
-            continue
-        term = names[column]
-        listed += share
-        terms.append(TermReason(str(term), c_surfaces.get(term, term), t_surfaces.get(term, term), share,
-                                compound=bool(column >= word_columns)))
+        term = str(names[column])
+        reason = TermReason(term, c_surfaces.get(term, term), t_surfaces.get(term, term), share,
+                            compound=bool(column >= word_columns))
+        candidates.append(reason)
+    # A word and its pieces (一人暮らし, 暮らし, 一人) are one reason: their shares add up. Longest
+    # words first, so every piece joins the whole word it came from.
+    merged: list[TermReason] = []
+    for reason in sorted(candidates, key=lambda r: -(len(r.challenge_word) + len(r.technology_word))):
+        overlapping = next((k for k, r in enumerate(merged) if _overlaps(r, reason)), None)
+        if overlapping is None:
+            merged.append(reason)
+        else:
+            merged[overlapping] = _merge(merged[overlapping], reason)
+    merged.sort(key=lambda r: -r.share)
+    terms = merged[:max_terms]
+    listed = sum(r.share for r in terms)
     text_share = base * text / score if score else 0.0
     return Explanation(
         challenge_id=challenge_id, technology_id=technology_id, score=score, text=text, field=field,
@@ -135,6 +145,18 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
         maturity=technology.maturity, deployed_in=technology.deployed_in, deployed_in_same_region=same_region,
         evidence_share=formula.EVIDENCE_WEIGHT * evidence * text / score if score else 0.0,
     )
+
+
+def _overlaps(a: TermReason, b: TermReason) -> bool:
+    return ((a.challenge_word in b.challenge_word or b.challenge_word in a.challenge_word)
+            and (a.technology_word in b.technology_word or b.technology_word in a.technology_word))
+
+
+def _merge(a: TermReason, b: TermReason) -> TermReason:
+    """Keep the longer words (the whole word, not its piece) and the sum of the shares."""
+    longer = a if len(a.challenge_word) + len(a.technology_word) >= len(b.challenge_word) + len(b.technology_word) else b
+    return TermReason(longer.term, longer.challenge_word, longer.technology_word, a.share + b.share,
+                      compound=longer.compound)
 
 
 def _feature_names(engine: MatchEngine) -> np.ndarray:

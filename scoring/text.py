@@ -182,7 +182,7 @@ class TextAnalyzer:
         call, and analysed as English; the two streams are merged by offset.
         """
         text = unicodedata.normalize("NFKC", text or "")
-        english: list[tuple[str, str, int, bool]] = []
+        english: list[tuple[str, str, int, int]] = []
         if _HAS_ASCII_ALNUM.search(text):
             pieces = []
             position = 0
@@ -202,7 +202,7 @@ class TextAnalyzer:
             return tokens
         return [(token, surface, kind) for token, surface, _, kind in tokens]
 
-    def _japanese(self, text: str) -> list[tuple[str, str, int, bool]]:
+    def _japanese(self, text: str) -> list[tuple[str, str, int, int]]:
         """(term, surface, offset, kind): words, their finer pieces, and whole noun compounds.
 
         Consecutive nouns and noun affixes form one compound (山間+部 -> 山間部, 乗合+タクシー).
@@ -214,7 +214,7 @@ class TextAnalyzer:
         """
         tokenizer, morphemes, classes = _sudachi()
         stop = self._stop_ja
-        out: list[tuple[str, str, int, bool]] = []
+        out: list[tuple[str, str, int, int]] = []
         append = out.append
         for start in range(0, len(text), _SUDACHI_MAX_CHARS):
             chunk = text[start:start + _SUDACHI_MAX_CHARS]
@@ -246,9 +246,12 @@ class TextAnalyzer:
         stop = self._stop_ja
         for morpheme, normalized, cls in run:
             if len(normalized) == 1:
-                # A one-character noun is a term only when it stands alone as a word (駅, 鹿).
-                if len(run) == 1 and cls == NOUN and _is_kanji(normalized) and normalized not in stop:
-                    append((normalized, morpheme.surface(), start + morpheme.begin(), WORD_TOKEN))
+                # A one-character noun is a term only when it stands alone as a word (駅で, 鹿が),
+                # not when it sticks to a number or another word (1人, 〇〇園).
+                begin, end = morpheme.begin(), morpheme.end()
+                alone = not (begin > 0 and _sticks(chunk[begin - 1])) and not (end < len(chunk) and _sticks(chunk[end]))
+                if len(run) == 1 and cls == NOUN and _is_kanji(normalized) and normalized not in stop and alone:
+                    append((normalized, morpheme.surface(), start + begin, WORD_TOKEN))
                 continue
             if normalized not in stop:
                 append((normalized, chunk[morpheme.begin():morpheme.end()], start + morpheme.begin(), WORD_TOKEN))
@@ -273,7 +276,7 @@ class TextAnalyzer:
             if len(normalized) > 1 and normalized not in stop:
                 append((normalized, piece.surface(), start + piece.begin(), PIECE))
 
-    def _english(self, run: str, offset: int) -> list[tuple[str, str, int, bool]]:
+    def _english(self, run: str, offset: int) -> list[tuple[str, str, int, int]]:
         out = []
         for match in _ASCII_WORD.finditer(run):
             word = match.group()
@@ -363,6 +366,11 @@ def _is_kanji(character: str) -> bool:
     return "\u4e00" <= character <= "\u9fff"
 
 
+def _sticks(character: str) -> bool:
+    """A neighbour that makes a one-character noun part of a longer unit: digit, letter, kanji, katakana."""
+    return character.isalnum() and not ("\u3040" <= character <= "\u309f")
+
+
 def _join_surfaces(pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
     previous_ascii = False
     for _, surface in pairs:
@@ -373,7 +381,7 @@ def _join_surfaces(pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
         previous_ascii = is_ascii
 
 
-def _offset(token: tuple[str, str, int]) -> int:
+def _offset(token: tuple[str, str, int, int]) -> int:
     return token[2]
 
 

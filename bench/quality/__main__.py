@@ -19,14 +19,16 @@ TF-IDF cosine, and the word + char + field hybrid described in issue 8.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
 import sys
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -40,12 +42,12 @@ from scoring.engine import DEFAULTS
 DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "dev"
 
 # The weights cross-validation chooses among. Few, on purpose: each is a share of a score.
-GRID = {
+GRID: dict[str, tuple[float, ...]] = {
     "compound_weight": (0.0, 0.15, 0.3),
     "char_ngram_weight": (0.0, 0.3, 0.45, 0.6, 0.75),
     "field_weight": (0.0, 0.3, 0.6, 0.8),
 }
-QUICK_GRID = {"compound_weight": (0.0, 0.2), "char_ngram_weight": (0.0, 0.3), "field_weight": (0.0, 0.3)}
+QUICK_GRID: dict[str, tuple[float, ...]] = {"compound_weight": (0.0, 0.2), "char_ngram_weight": (0.0, 0.3), "field_weight": (0.0, 0.3)}
 
 Ranking = dict[str, list[str]]
 
@@ -104,15 +106,17 @@ def char_baseline(challenges, technologies) -> Ranking:  # type: ignore[no-untyp
     return _ranking_from_scores(challenges, technologies, (c @ t.T).toarray())
 
 
-def _sudachi_words(text: str) -> list[str]:
-    from sudachipy import Dictionary, SplitMode
+@functools.lru_cache(maxsize=1)
+def _hybrid_tokenizers() -> tuple[Any, Any]:
+    from sudachipy import Dictionary, SplitMode  # type: ignore[import-untyped]
 
-    global _HYBRID_TOKENIZERS
-    if "_HYBRID_TOKENIZERS" not in globals():
-        dictionary = Dictionary(dict="core")
-        _HYBRID_TOKENIZERS = (dictionary.tokenizer(SplitMode.A), dictionary.tokenizer(SplitMode.C))
+    dictionary = Dictionary(dict="core")
+    return dictionary.tokenizer(SplitMode.A), dictionary.tokenizer(SplitMode.C)
+
+
+def _sudachi_words(text: str) -> list[str]:
     words = []
-    for tokenizer in _HYBRID_TOKENIZERS:
+    for tokenizer in _hybrid_tokenizers():
         words += [m.surface() for m in tokenizer.tokenize(text) if len(m.surface().strip()) > 1]
     return words
 
@@ -251,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print("\nPer field (MRR; n): engine (CV) / char_wb / hybrid")
     engine_ranks = results["engine (CV over compound, char, field weights)"]
-    for field in sorted(set(field_of[i] for i in ids)):
+    for field in sorted({field_of[i] for i in ids}):
         members = [i for i in ids if field_of[i] == field]
         cells = [f"{mrr(results[n], members):.3f}" for n in ("engine (CV over compound, char, field weights)",
                                                           "baseline: char_wb(2,3) TF-IDF",
@@ -271,9 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def calibrate_strength(results: list[dict], gold: dict[str, str], top: int = 20) -> None:
     """How the real partner and the other entries of each top-20 list fall into the labels."""
-    from scoring.strength import STRONG_RATIO, MEDIUM_RATIO, strengths
+    from scoring.strength import MEDIUM_RATIO, STRONG_RATIO, strengths
 
-    gold_ratio, other_ratio = [], []
+    gold_ratio: list[float] = []
+    other_ratio: list[float] = []
     gold_labels: Counter[str] = Counter()
     other_labels: Counter[str] = Counter()
     lists = [r for r in results if r["challenge"] in gold]

@@ -84,6 +84,23 @@ def test_a_japanese_issue_finds_an_english_entry_for_the_same_need_and_back() ->
     unrelated = TechnologyDoc("other", "Tourist guide", "Multilingual sightseeing guide for visitors", fields=("tourism",))
     engine = MatchEngine().fit([issue], [english, unrelated])
 
-    assert [m.id for m in engine.technologies_for("ja")][0] == "en"
+    assert next(m.id for m in engine.technologies_for("ja")) == "en"
     assert [m.id for m in engine.challenges_for("en")] == ["ja"]
     assert {"認知症", "徘徊"} <= {r.challenge_word for r in explain(engine, "ja", "en").terms}
+
+
+def test_a_word_and_its_pieces_are_one_reason_with_their_shares_added() -> None:
+    from scoring import ChallengeDoc, TechnologyDoc
+
+    issue = ChallengeDoc("c", "一人暮らしの高齢者", "一人暮らしの高齢者の異変に気づきたい")
+    service = TechnologyDoc("t", "一人暮らし高齢者の見守り", "一人暮らしの高齢者を見守るサービス")
+    engine = MatchEngine().fit([issue], [service])
+
+    explanation = explain(engine, "c", "t")
+    words = [r.challenge_word for r in explanation.terms]
+
+    assert "一人暮らし" in words and "暮らし" not in words and "一人" not in words
+    assert len(words) == len(set(words))
+    total = (sum(r.share for r in explanation.terms) + explanation.other_terms_share + explanation.wording_share
+             + explanation.field_share + explanation.evidence_share)
+    assert abs(total - 1.0) < 1e-9
