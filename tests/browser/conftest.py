@@ -48,12 +48,17 @@ def live_server(tmp_path: Path, demo_db_template: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "browser-test",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    from matchmaker import jobs
+
+    jobs.refit(app)  # as `make run` does with `matchmaker rescore --if-missing` before serving
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+    if "job_thread" in app.extensions:
+        jobs.worker_thread(app).stop()
     app.extensions["sqlalchemy_engine"].dispose()
 
 
