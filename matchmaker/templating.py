@@ -6,8 +6,11 @@ from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from models import Notification
+
+from . import notifications
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
-from .i18n import localized
+from .i18n import current_language, localized
 from .policies import can
 
 
@@ -34,13 +37,20 @@ def _field_label(key: str) -> str:
 STRENGTH_LABELS = {"strong": _l("強い"), "medium": _l("中程度"), "weak": _l("弱い")}
 
 
+def _notification_text(notification: Notification) -> str:
+    """In the reader's language; notifications from before kinds existed keep their stored text."""
+    if not notification.kind:
+        return notification.message
+    return notifications.render(notification.kind, notification.params or {}, current_language())
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        can=_can, BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
+        can=_can, notification_text=_notification_text, BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
         PRICE_LABELS=PRICE_LABELS, STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
         MATURITY_LABELS_BY_VALUE={m.value: label for m, label in MATURITY_LABELS.items()},
         STATUS_LABELS_BY_VALUE={s.value: label for s, label in STATUS_LABELS.items()},

@@ -160,7 +160,11 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    message: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="",
+                                      comment="what happened; rendered with params in the reader's language")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                         comment="text of notifications stored before kind and params")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +16,10 @@ from models import (
     Field,
     MemberCategory,
     MembershipStatus,
-    OutboxEmail,
     Municipality,
     Organization,
     OrganizationKind,
+    OutboxEmail,
     Role,
     User,
     normalize_email,
@@ -30,6 +27,7 @@ from models import (
 )
 
 from ..domain.errors import Conflict, NotFound, ValidationError
+from ..notifications import N_, translate
 from ..policies import Permission, require
 from .audit import record_change
 from .validation import check_password, clean_email, clean_text
@@ -221,11 +219,10 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
 
 
 def _tell_owner_of_repeated_application(session: Session, owner: User) -> None:
-    with force_locale(owner.locale or "ja"):
-        subject = _("[OSPFマッチング] 入会申請について")
-        body = _("このメールアドレスで入会申請がありましたが、このアドレスは既に登録されています。"
-                 "ご本人の場合は、登録済みのアカウントでログインしてください。"
-                 "お心当たりがない場合は、このメールを破棄してください。")
+    subject = translate(owner.locale, N_("[OSPFマッチング] 入会申請について"))
+    body = translate(owner.locale, N_("このメールアドレスで入会申請がありましたが、このアドレスは既に登録されています。"
+                                      "ご本人の場合は、登録済みのアカウントでログインしてください。"
+                                      "お心当たりがない場合は、このメールを破棄してください。"))
     session.add(OutboxEmail(recipient=owner.email, subject=subject, body=body + "\n\n/login\n"))
     record_change(session, actor=None, entity_type="user", entity_id=owner.id, action="user:repeated_application")
 

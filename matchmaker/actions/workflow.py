@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +36,7 @@ from models import (
     utcnow,
 )
 
+from .. import notifications
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..policies import Permission, can, require
 from ..policies import catalogue as catalogue_policy
@@ -149,7 +148,7 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
     session.add(project)
     session.flush()
     _record(session, project, actor=actor, move="propose", source=None, comment="")
-    _notify(session, project, actor=actor, message=_l("新しい提案「%(title)s」が届きました。", title=project.title))
+    _notify(session, project, actor=actor, kind="proposal")
     return project
 
 
@@ -187,7 +186,7 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     session.flush()
     _record(session, project, actor=actor, move="rollout", source=None, comment=comment,
             details={"origin_project_id": origin.id, "pattern": rollout_pattern.value})
-    _notify(session, project, actor=actor, message=_l("横展開の提案「%(title)s」が届きました。", title=project.title))
+    _notify(session, project, actor=actor, kind="rollout")
     return project
 
 
@@ -212,8 +211,7 @@ def make_move(session: Session, project_id: int, move_name: str, data: MoveInput
     project.stage_changed_at = utcnow()
     session.flush()
     _record(session, project, actor=actor, move=move.name, source=source, comment=comment, details=details)
-    _notify(session, project, actor=actor, message=_l(
-        "「%(title)s」: %(from)s → %(to)s", title=project.title, **{"from": STAGE_LABELS[source], "to": STAGE_LABELS[move.target]}))
+    _notify(session, project, actor=actor, kind="move", **{"from": source.value, "to": move.target.value})
     return project
 
 
@@ -309,16 +307,16 @@ def _record(session: Session, project: Project, *, actor: User, move: str, sourc
                   reason=comment)
 
 
-def _notify(session: Session, project: Project, *, actor: User, message: Any) -> None:
+def _notify(session: Session, project: Project, *, actor: User, kind: str, **params: Any) -> None:
+    """Tell everyone else in the project. The notification keeps the kind and parameters, so
+    the inbox renders it in its reader's language; the mail is rendered for its recipient."""
+    params = {"title": project.title, **params}
     for person in project_policy.participants(session, project):
         if person.id == actor.id:
             continue
-        with force_locale(person.locale or "ja"):
-            text = str(message)
-            subject = _("[OSPFマッチング] %(title)s", title=project.title)[:200]
-        session.add(Notification(user_id=person.id, project_id=project.id, message=text))
-        session.add(OutboxEmail(recipient=person.email, subject=subject,
-                                body=f"{text}\n\n{_('プロジェクト')}: /projects/{project.id}\n"))
+        session.add(Notification(user_id=person.id, project_id=project.id, kind=kind, params=params))
+        subject, body = notifications.mail(kind, params, locale=person.locale, project_id=project.id)
+        session.add(OutboxEmail(recipient=person.email, subject=subject, body=body))
 
 
 STAGE_LABELS = {
