@@ -399,6 +399,8 @@ def init_app(app: Flask) -> None:
     app.extensions["match_service"] = MatchService(
         Path(app.config["ENGINE_STATE_PATH"]), app.config["MATCH_TOP_K"],
         request_refit=lambda: jobs.enqueue(app, "refit"))
+    # Pages say "being prepared" rather than "nothing matches" while a refit job builds the state.
+    app.context_processor(lambda: {"rankings_pending": lambda: not app.extensions["match_service"].ready})
 
 
 def match_service() -> MatchService:
