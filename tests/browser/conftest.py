@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.conftest import dispose
+from tests.databases import FAST_HASH
 
 CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,14 +42,12 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, demo_db_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def live_server(tmp_path: Path, demo_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from matchmaker import create_app
 
-    database = tmp_path / "db.sqlite3"
-    shutil.copy(demo_db_template, database)
     monkeypatch.setenv("MATCHMAKER_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "browser-test",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app({"DATABASE_URL": demo_database_url, "SECRET_KEY": "browser-test",
+                      "PASSWORD_HASH_METHOD": FAST_HASH})
     from matchmaker import jobs
 
     jobs.refit(app)  # as `make run` does with `matchmaker rescore --if-missing` before serving
@@ -59,7 +59,7 @@ def live_server(tmp_path: Path, demo_db_template: Path, monkeypatch: pytest.Monk
     thread.join(timeout=10)
     if "job_thread" in app.extensions:
         jobs.worker_thread(app).stop()
-    app.extensions["sqlalchemy_engine"].dispose()
+    dispose(app)
 
 
 def _watch_policy_violations(page, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
