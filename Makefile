@@ -68,8 +68,13 @@ serve: install
 		$(BIN)/rq cron --url "$$MATCHMAKER_REDIS_URL" matchmaker.cron & \
 		$(BIN)/gunicorn -w $(WORKERS) --timeout 120 -b $(HOST):$(PORT) wsgi:app'
 
+# The suite on SQLite, then every test that uses a database again on a throwaway PostgreSQL
+# cluster that the tests start and stop (tests/databases.py). PYTEST_ARGS goes to both runs
+# (e.g. `make test PYTEST_ARGS=-x`). Any failure stops here with a non-zero status.
+PYTEST_ARGS ?=
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --db=sqlite -m "not postgres" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --db=postgres $(PYTEST_ARGS)
 
 bench: bench-quality bench-speed
 

@@ -48,6 +48,27 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database backend: {_backend(config)}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what needs PostgreSQL whatever the backend; on PostgreSQL, run only what touches a database.
+
+    `make test` runs `--db=sqlite -m "not postgres"` and then `--db=postgres`: every test once on
+    SQLite, every test that uses a database once more on PostgreSQL, the PostgreSQL-only tests once.
+    """
+    on_postgres = _backend(config) == "postgres"
+    kept, deselected = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "postgres_socket" in fixtures or (on_postgres and "databases" in fixtures):
+            item.add_marker(pytest.mark.postgres)
+        if on_postgres and not fixtures & {"databases", "postgres_socket"}:
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_backend(request: pytest.FixtureRequest) -> str:
     return _backend(request.config)

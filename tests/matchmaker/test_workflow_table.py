@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.actions import workflow
-from matchmaker.errors import Conflict, DomainError, NotFound, PermissionDenied
+from matchmaker.domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from models import (
     AuditEvent,
     Challenge,
