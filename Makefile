@@ -71,10 +71,14 @@ serve: install
 # The suite on SQLite, then every test that uses a database again on a throwaway PostgreSQL
 # cluster that the tests start and stop (tests/databases.py). PYTEST_ARGS goes to both runs
 # (e.g. `make test PYTEST_ARGS=-x`). Any failure stops here with a non-zero status.
+# Two workers (pytest-xdist), one test file per worker at a time; each worker has its own
+# temporary directories and its own PostgreSQL cluster.
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 test: install system-deps
-	$(BIN)/python -m pytest --db=sqlite -m "not postgres" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest --db=postgres $(PYTEST_ARGS)
+	$(PYTEST) --db=sqlite -m "not postgres" $(PYTEST_ARGS)
+	$(PYTEST) --db=postgres $(PYTEST_ARGS)
 
 bench: bench-quality bench-speed
 

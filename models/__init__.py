@@ -3,8 +3,14 @@
 from .accounts import LoginThrottle, Organization, User, coordinator_fields, normalize_email
 from .audit import AuditEvent
 from .base import NAMING_CONVENTION, Base, utcnow
-from .catalogue import Challenge, ShortlistEntry, Technology, challenge_fields, technology_deployments, technology_fields
-from .feed import FEED_ENTITIES, FeedEntry, FeedHead, new_database_id
+from .catalogue import (
+    Challenge,
+    ShortlistEntry,
+    Technology,
+    challenge_fields,
+    technology_deployments,
+    technology_fields,
+)
 from .enums import (
     BudgetRange,
     ChallengeStatus,
@@ -14,6 +20,15 @@ from .enums import (
     OrganizationKind,
     PriceBand,
     Role,
+)
+from .feed import FEED_ENTITIES, FeedEntry, FeedHead, new_database_id
+from .reference import (
+    FIELD_KEYS,
+    Field,
+    InvalidLocalGovernmentCode,
+    Municipality,
+    local_government_code_check_digit,
+    validate_local_government_code,
 )
 from .workflow import (
     TERMINAL_STAGES,
@@ -26,23 +41,48 @@ from .workflow import (
     RolloutPattern,
     Stage,
 )
-from .reference import (
-    FIELD_KEYS,
-    Field,
-    InvalidLocalGovernmentCode,
-    Municipality,
-    local_government_code_check_digit,
-    validate_local_government_code,
-)
 
 __all__ = [
-    "ContractType", "Notification", "OutboxEmail", "Project", "ProjectKpi", "ProjectStageChange", "RolloutPattern",
-    "Stage", "TERMINAL_STAGES",
-    "FEED_ENTITIES", "FeedEntry", "FeedHead", "new_database_id",
-    "AuditEvent", "Base", "BudgetRange", "Challenge", "ChallengeStatus", "FIELD_KEYS", "Field",
-    "InvalidLocalGovernmentCode", "LoginThrottle", "Maturity", "MemberCategory", "MembershipStatus",
-    "Municipality", "NAMING_CONVENTION", "Organization", "OrganizationKind", "PriceBand", "Role",
-    "ShortlistEntry", "Technology", "User", "challenge_fields", "coordinator_fields", "local_government_code_check_digit",
-    "normalize_email", "technology_deployments", "technology_fields", "utcnow",
+    "FEED_ENTITIES",
+    "FIELD_KEYS",
+    "NAMING_CONVENTION",
+    "TERMINAL_STAGES",
+    "AuditEvent",
+    "Base",
+    "BudgetRange",
+    "Challenge",
+    "ChallengeStatus",
+    "ContractType",
+    "FeedEntry",
+    "FeedHead",
+    "Field",
+    "InvalidLocalGovernmentCode",
+    "LoginThrottle",
+    "Maturity",
+    "MemberCategory",
+    "MembershipStatus",
+    "Municipality",
+    "Notification",
+    "Organization",
+    "OrganizationKind",
+    "OutboxEmail",
+    "PriceBand",
+    "Project",
+    "ProjectKpi",
+    "ProjectStageChange",
+    "Role",
+    "RolloutPattern",
+    "ShortlistEntry",
+    "Stage",
+    "Technology",
+    "User",
+    "challenge_fields",
+    "coordinator_fields",
+    "local_government_code_check_digit",
+    "new_database_id",
+    "normalize_email",
+    "technology_deployments",
+    "technology_fields",
+    "utcnow",
     "validate_local_government_code",
 ]

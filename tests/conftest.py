@@ -49,7 +49,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark what needs PostgreSQL whatever the backend; on PostgreSQL, run only what touches a database.
+    """Mark what needs PostgreSQL whatever the backend; on PostgreSQL, run only what touches a database
+    (and is not marked `sqlite`: a test about SQLite's own files).
 
     `make test` runs `--db=sqlite -m "not postgres"` and then `--db=postgres`: every test once on
     SQLite, every test that uses a database once more on PostgreSQL, the PostgreSQL-only tests once.
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = set(getattr(item, "fixturenames", ()))
         if "postgres_socket" in fixtures or (on_postgres and "databases" in fixtures):
             item.add_marker(pytest.mark.postgres)
-        if on_postgres and not fixtures & {"databases", "postgres_socket"}:
+        if on_postgres and (not fixtures & {"databases", "postgres_socket"} or item.get_closest_marker("sqlite")):
             deselected.append(item)
         else:
             kept.append(item)

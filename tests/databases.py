@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, close_all_sessions
@@ -119,7 +120,7 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(_as_server_user(command), capture_output=True, text=True)
+    result = subprocess.run(_as_server_user(command), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{Path(command[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}")
 
@@ -145,13 +146,13 @@ def postgres_cluster(binaries: Path) -> Iterator[Path]:
         _run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
               "--locale=C.UTF-8", "--no-sync"])
         _run([str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o",
-              f"-c listen_addresses='' -k {socket} -c fsync=off -c full_page_writes=off"
-              " -c synchronous_commit=off -c max_connections=200 -c wal_level=minimal -c max_wal_senders=0"
-              " -c max_wal_size=64MB -c min_wal_size=32MB", "start"])
+              (f"-c listen_addresses='' -k {socket} -c fsync=off -c full_page_writes=off"
+               " -c synchronous_commit=off -c max_connections=200 -c wal_level=minimal -c max_wal_senders=0"
+               " -c max_wal_size=64MB -c min_wal_size=32MB"), "start"])
         yield socket
     finally:
         subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+                       capture_output=True, check=False)  # nothing to do if it is not running
         shutil.rmtree(root, ignore_errors=True)
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
@@ -175,7 +176,7 @@ def postgres_admin(socket: Path, statement: str) -> None:
 class PostgresDatabases:
     backend = "postgres"
     # Per cluster and kind, shared by every instance: one cluster serves the whole session.
-    _templates: dict[tuple[Path, str], str] = {}
+    _templates: ClassVar[dict[tuple[Path, str], str]] = {}
 
     def __init__(self, socket: Path) -> None:
         self.socket = socket

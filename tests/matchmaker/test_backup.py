@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Self
 
+import pytest
 from flask import Flask
 from sqlalchemy import insert, select
 
@@ -117,6 +118,7 @@ def round_trip(app: Flask, backup_path: Path) -> None:
     assert f"/technologies/{newcomer.id}\"" in after_restore  # new changes are replayed again
 
 
+@pytest.mark.sqlite
 def test_backup_and_restore_round_trip_on_sqlite(demo_app, tmp_path) -> None:
     round_trip(demo_app, tmp_path / "backups" / "matchmaker.sqlite3")
 
@@ -124,6 +126,7 @@ def test_backup_and_restore_round_trip_on_sqlite(demo_app, tmp_path) -> None:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.sqlite
 def test_a_backup_includes_what_is_still_in_the_wal(demo_app, tmp_path) -> None:
     database = Path(demo_app.extensions["sqlalchemy_engine"].url.database)
     keep_open = sqlite3.connect(database)  # an open reader keeps the WAL from being checkpointed away
@@ -160,6 +163,7 @@ def test_mail_waiting_in_a_backup_is_not_sent_again_after_a_restore(demo_app, tm
     assert len(list((Path(demo_app.instance_path) / "outbox").glob("*.eml"))) == 1  # sent once, before the restore
 
 
+@pytest.mark.sqlite
 def test_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(demo_app, tmp_path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 100)

@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from matchmaker import create_app
@@ -104,6 +105,7 @@ def test_a_worker_without_saved_state_answers_at_once_and_asks_for_a_refit(demo_
     assert "なにわモビリティ株式会社" in third.text and "マッチングを準備しています" not in third.text
 
 
+@pytest.mark.sqlite
 def test_an_older_database_under_a_newer_state_never_ranks_what_it_lacks(demo_app, tmp_path) -> None:
     _refit(demo_app)
     snapshot = tmp_path / "older.sqlite3"
@@ -133,6 +135,7 @@ def test_an_older_database_under_a_newer_state_never_ranks_what_it_lacks(demo_ap
     fresh_worker.extensions["sqlalchemy_engine"].dispose()
 
 
+@pytest.mark.sqlite
 def test_a_restored_database_that_moved_past_the_state_on_another_timeline_is_detected(demo_app, tmp_path) -> None:
     _refit(demo_app)
     snapshot = tmp_path / "older.sqlite3"

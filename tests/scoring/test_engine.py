@@ -2,8 +2,7 @@ import math
 
 import pytest
 
-from scoring import ChallengeDoc, DuplicateDocumentId, MatchEngine, TechnologyDoc
-from scoring import formula
+from scoring import ChallengeDoc, DuplicateDocumentId, MatchEngine, TechnologyDoc, formula
 from scoring.explain import explain
 
 

@@ -3,7 +3,17 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from models import (
-    FIELD_KEYS, Challenge, ChallengeStatus, Field, Municipality, Organization, Project, Role, Stage, Technology, User,
+    FIELD_KEYS,
+    Challenge,
+    ChallengeStatus,
+    Field,
+    Municipality,
+    Organization,
+    Project,
+    Role,
+    Stage,
+    Technology,
+    User,
 )
 from seed import load_demo, load_demo_projects, load_reference
 from tests.conftest import fast_hash
