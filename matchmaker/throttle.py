@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -115,6 +115,17 @@ def reserve_attempt(session: Session, scopes: Sequence[Scope], limits: Limits,
 def forget(session: Session, scope: Scope) -> None:
     """A correct password: this account starts again from zero on this client."""
     session.execute(update(LoginThrottle).where(LoginThrottle.key == scope.key).values(failures=0, blocked_until=None))
+
+
+def take_back(session: Session, scope: Scope) -> None:
+    """A correct password: the attempt counted in advance against this scope was not a guess.
+
+    Without this, every successful sign-in would count as a failure of the client, and twenty
+    colleagues signing in behind one office proxy would slow down the twenty-first.
+    """
+    session.execute(update(LoginThrottle).where(LoginThrottle.key == scope.key).values(
+        failures=case((LoginThrottle.failures > 0, LoginThrottle.failures - 1), else_=0),
+        blocked_until=case((LoginThrottle.failures - 1 < scope.limit, None), else_=LoginThrottle.blocked_until)))
 
 
 def _fresh(last_failure_at: dt.datetime | None, now: dt.datetime, limits: Limits) -> bool:

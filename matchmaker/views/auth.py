@@ -39,6 +39,8 @@ def login():  # type: ignore[no-untyped-def]
         form.form_errors.append(error.message)
         return render_template("auth/login.html", form=form), status_of(error)
     throttle.forget(session, scopes[0])
+    for scope in scopes[1:]:
+        throttle.take_back(session, scope)
     session.commit()
     login_user(SignedInUser(user))
     flash(_("ログインしました。"), "success")

@@ -28,6 +28,17 @@ def _fail(client, email: str = ADMIN, times: int = 1) -> list[int]:  # type: ign
     return [client.post("/login", data={"email": email, "password": "wrong-password"}).status_code for _ in range(times)]
 
 
+def test_many_people_signing_in_from_one_address_are_never_slowed(demo_app) -> None:
+    """An office behind one proxy: successful sign-ins are not guesses of that client."""
+    office = client_from(demo_app, "203.0.113.7")
+    people = ["admin", "officer", "member", "coordinator"] * 8  # more than the per-client limit of 20
+
+    statuses = [office.post("/login", data={"email": ACCOUNTS[who], "password": PASSWORDS[who]}).status_code
+                for who in people]
+
+    assert statuses == [302] * len(people)
+
+
 def test_after_the_limit_even_the_right_password_waits_and_is_told_how_long(demo_app) -> None:
     client = client_from(demo_app, "203.0.113.1")
     assert _fail(client, times=5) == [400] * 5
