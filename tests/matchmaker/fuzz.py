@@ -113,3 +113,47 @@ def run(app, *, examples: int) -> None:  # type: ignore[no-untyped-def]
         assert response.status_code < 500, f"{method} {path} as {role}: {response.status_code}"
 
     one_request()
+
+
+MOVE_FIELD_VALUES = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.sampled_from(["6", "12", "１２", "1,200,000", "1200000円", "0", "36", "37", str(2**31), str(2**63), "9" * 30,
+                     "1e309", "-5", "2027-04-01", "2027/4/1", "２０２７－０４－０１", "2027-02-30", "proposal",
+                     "negotiated", "kpis_measurable", "data_handling_reviewed", "funding_confirmed",
+                     "municipality_consent"]),
+)
+MOVE_FIELDS = ("comment", "scope", "months", "data_handling", "cost_yen", "funding", "kpi_name", "kpi_unit",
+               "kpi_baseline", "kpi_target", "checklist", "start_date", "contract_type")
+
+
+def run_moves(app, *, examples: int) -> None:  # type: ignore[no-untyped-def]
+    """Workflow moves with the project's real version, so hostile values reach the actions'
+    validation instead of stopping at the version check."""
+    from sqlalchemy import select
+
+    from models import Project, ProjectKpi
+
+    clients = {role: login(app.test_client(), role) for role in ROLES if role is not None}
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    project_ids = list(session.scalars(select(Project.id).order_by(Project.id)))
+    session.close()
+
+    @settings(max_examples=examples, derandomize=True, deadline=None, database=None, print_blob=True,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def one_move(data: st.DataObject) -> None:
+        role = data.draw(st.sampled_from(ROLES[1:]), label="role")
+        project_id = data.draw(st.sampled_from(project_ids), label="project")
+        move = data.draw(st.sampled_from(sorted(MOVES)), label="move")
+        fields = data.draw(st.dictionaries(st.sampled_from(MOVE_FIELDS), st.lists(MOVE_FIELD_VALUES, min_size=1,
+                                                                                   max_size=4), max_size=10))
+        reader = app.extensions["sqlalchemy_sessionmaker"]()
+        version = reader.get(Project, project_id).version
+        kpi_ids = list(reader.scalars(select(ProjectKpi.id).where(ProjectKpi.project_id == project_id)))
+        reader.close()
+        for kpi_id in kpi_ids:
+            fields[f"kpi_result_{kpi_id}"] = [data.draw(MOVE_FIELD_VALUES, label="kpi result")]
+        response = clients[role].post(f"/projects/{project_id}/moves/{move}", data={**fields, "version": str(version)})
+        assert response.status_code < 500, f"{move} on project {project_id} as {role}: {response.status_code}"
+
+    one_move()

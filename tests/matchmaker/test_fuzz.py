@@ -16,3 +16,7 @@ def test_routes_and_forms_are_enumerated_from_the_app(demo_app) -> None:
 
 def test_hostile_requests_never_get_a_5xx_on_sqlite(demo_app) -> None:
     fuzz.run(demo_app, examples=150)
+
+
+def test_hostile_workflow_moves_never_get_a_5xx_on_sqlite(demo_app) -> None:
+    fuzz.run_moves(demo_app, examples=100)
