@@ -10,6 +10,7 @@ is worth running as a job (`refit()`, which reuses cached tokens and never re-to
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -447,4 +448,5 @@ class MatchEngine:
 
 
 def _plain_text(doc: Any) -> str:
-    return f"{doc.title}\n{doc.description}"
+    # NFKC, as the word analyser does, so that 全角 ＡＩ and half-width ｶﾅ share character n-grams.
+    return unicodedata.normalize("NFKC", f"{doc.title}\n{doc.description}")

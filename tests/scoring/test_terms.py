@@ -104,3 +104,14 @@ def test_a_word_and_its_pieces_are_one_reason_with_their_shares_added() -> None:
     total = (sum(r.share for r in explanation.terms) + explanation.other_terms_share + explanation.wording_share
              + explanation.field_share + explanation.evidence_share)
     assert abs(total - 1.0) < 1e-9
+
+
+def test_full_width_and_half_width_text_score_the_same() -> None:
+    from scoring import ChallengeDoc, TechnologyDoc
+
+    issue = ChallengeDoc("c", "ＡＩで窓口の待ち時間を短く", "ｽﾏﾎから予約")
+    plain = ChallengeDoc("d", "AIで窓口の待ち時間を短く", "スマホから予約")
+    service = TechnologyDoc("t", "AI窓口予約", "スマホで窓口の予約と待ち時間の案内")
+    engine = MatchEngine().fit([issue, plain], [service])
+
+    assert abs(engine.score("c", "t") - engine.score("d", "t")) < 1e-12
