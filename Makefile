@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install translations run serve test system-deps bench bench-quality bench-speed clean messages
+.PHONY: install translations run serve test system-deps bench bench-quality bench-speed bench-load clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,10 @@ bench-quality: install
 
 bench-speed: install
 	$(BIN)/python -m bench.speed
+
+# gunicorn (4 workers) on loopback with a copy of the demo data, 50 users for 60 s; figures into bench/RESULTS.md.
+bench-load: install
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) build *.egg-info
