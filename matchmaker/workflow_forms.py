@@ -24,10 +24,15 @@ KPI_ROWS = 3
 
 
 class NumberField(StringField):
-    """Text as typed (１２,０００ or 1,200円), with `number` parsed leniently; the action judges the range."""
+    """Text as typed (１２,０００ or 1,200円), parsed leniently; the action judges the range."""
 
-    def number(self, *, integer: bool = False) -> float | int | None:
-        return lenient_number(self.data, integer=integer)
+    def number(self) -> float | None:
+        value = lenient_number(self.data)
+        return None if value is None else float(value)
+
+    def whole_number(self) -> int | None:
+        value = lenient_number(self.data, integer=True)
+        return None if value is None else int(value)
 
 
 class ListField(Field):
@@ -83,8 +88,8 @@ class RequestPilotForm(MoveForm):
                 for i in range(max(len(self.kpi_name.data or []), 0))]
         return workflow.MoveInput(
             expected_version=self.version.data, comment=self.comment.data or "", scope=self.scope.data or "",
-            months=self.months.number(integer=True), data_handling=self.data_handling.data or "",
-            cost_yen=self.cost_yen.number(integer=True), funding=self.funding.data or "", kpis=kpis)
+            months=self.months.whole_number(), data_handling=self.data_handling.data or "",
+            cost_yen=self.cost_yen.whole_number(), funding=self.funding.data or "", kpis=kpis)
 
 
 class ApprovePilotForm(MoveForm):

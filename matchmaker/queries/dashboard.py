@@ -50,7 +50,7 @@ class Table:
     rows: list[list[Any]]
 
 
-def _visible_ids(actor: User) -> Select[tuple[int]]:
+def _visible_ids(actor: User) -> Select[Any]:
     return select(Project.id).where(project_policy.visible(actor))
 
 
@@ -58,7 +58,7 @@ def _stage_header() -> list[str]:
     return [str(STAGE_LABELS[s]) for s in Stage]
 
 
-def _cross_tab(rows: list[tuple[Any, Stage, int]]) -> dict[Any, dict[Stage, int]]:
+def _cross_tab(rows: Any) -> dict[Any, dict[Stage, int]]:
     table: dict[Any, dict[Stage, int]] = defaultdict(dict)
     for key, stage, count in rows:
         table[key][stage] = count
@@ -84,7 +84,7 @@ def _by_field(session: Session, actor: User) -> Table:
         select(project_field.c.field_id, Project.stage, func.count())
         .join(Project, Project.id == project_field.c.project_id)
         .where(Project.id.in_(_visible_ids(actor))).group_by(project_field.c.field_id, Project.stage)).all()
-    table = _cross_tab([tuple(r) for r in rows])
+    table = _cross_tab(rows)
     fields = session.scalars(select(Field).where(Field.id.in_(list(table))).order_by(Field.position))
     return Table("by_field", _l("分野別・段階別のプロジェクト数"), [str(_l("分野")), *_stage_header(), str(_l("合計"))],
                  [[localized(f), *(table[f.id].get(s, 0) for s in Stage), sum(table[f.id].values())] for f in fields])
@@ -97,7 +97,7 @@ def _by_municipality(session: Session, actor: User) -> Table:
         .join(Municipality, Municipality.id == project_municipalities.c.municipality_id)
         .join(Project, Project.id == project_municipalities.c.project_id)
         .where(Project.id.in_(_visible_ids(actor))).group_by(Municipality.name, Project.stage)).all()
-    table = _cross_tab([tuple(r) for r in rows])
+    table = _cross_tab(rows)
     return Table("by_municipality", _l("自治体別・段階別のプロジェクト数"),
                  [str(_l("自治体")), *_stage_header(), str(_l("合計"))],
                  [[name, *(counts.get(s, 0) for s in Stage), sum(counts.values())]
@@ -145,10 +145,10 @@ def _durations(session: Session, actor: User) -> Table:
 
 
 def _rollouts(session: Session, actor: User) -> Table:
-    origins = session.execute(
+    origins: list[tuple[int, int]] = [tuple(r) for r in session.execute(  # type: ignore[misc]
         select(Project.origin_project_id, Project.id).where(Project.origin_project_id.in_(_visible_ids(actor)),
                                                             Project.id.in_(_visible_ids(actor)))
-        .order_by(Project.origin_project_id, Project.id)).all()
+        .order_by(Project.origin_project_id, Project.id))]
     rollout_ids = [rollout_id for _, rollout_id in origins]
     places: dict[int, list[str]] = defaultdict(list)
     for project_id, name in session.execute(

@@ -17,6 +17,6 @@ def onto_saved_version(form: FlaskForm, model: type, object_id: int) -> Callable
     def apply() -> None:
         saved = get_session().get(model, object_id)
         if saved is not None:
-            form.version.data = saved.version  # type: ignore[attr-defined]
+            form.version.data = saved.version
 
     return apply

@@ -33,7 +33,7 @@ ROLES = {
 }
 
 
-def _add_catalogue(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _add_catalogue(app) -> tuple[int, int]:
     """An issue in 河内長野市 and a technology of なにわモビリティ, about elderly care only.
 
     Added before the "before" pages: new records rightly change everyone's rankings, which is not
@@ -50,7 +50,7 @@ def _add_catalogue(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return ids
 
 
-def _add_secret_projects(app, records: tuple[int, int] | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _add_secret_projects(app, records: tuple[int, int] | None = None) -> tuple[int, int]:
     """An implemented project about those records, led by なにわモビリティ, and its rollout."""
     challenge_id, technology_id = records or _add_catalogue(app)
     session = app.extensions["sqlalchemy_sessionmaker"]()
@@ -64,7 +64,7 @@ def _add_secret_projects(app, records: tuple[int, int] | None = None) -> tuple[i
     return ids
 
 
-def _pages(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _pages(client) -> dict[str, str]:
     answers = {}
     for url in PAGES:
         response = client.get(url, follow_redirects=True)

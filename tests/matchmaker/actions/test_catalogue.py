@@ -11,7 +11,7 @@ from tests import factories
 from ..web import challenge_form
 
 
-def _closed_issue_and_officer(session):  # type: ignore[no-untyped-def]
+def _closed_issue_and_officer(session):
     municipality = factories.municipality(session, "堺市")
     challenge = factories.make_challenge(session, municipality, status=ChallengeStatus.CLOSED)
     officer = factories.make_user(session, Role.MUNICIPAL_OFFICER, municipality=municipality)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy.orm import Session
@@ -27,9 +26,10 @@ ACTORS = ("own_officer", "other_officer", "lead_member", "other_member", "field_
 OK, DENIED, HIDDEN = "done", "refused", "hidden"
 
 
-@dataclass
 class World:
-    ids: dict[str, int]
+    """The ids of the module's rows, known once the engine fixture has built them."""
+
+    ids: ClassVar[dict[str, int]] = {}
 
 
 @pytest.fixture(scope="module")

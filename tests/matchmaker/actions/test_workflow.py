@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from matchmaker.actions import workflow
 from matchmaker.domain.errors import Conflict
-from models import AuditEvent, Project, ProjectStageChange, Role, Stage
+from models import AuditEvent, Project, ProjectStageChange, Role, Stage, User
 from tests import factories
 
 # Inputs that satisfy every move (each move reads only its own).
@@ -19,7 +19,7 @@ VALID = {"comment": "理由とコメント", "scope": "市営団地2か所", "mo
              "checklist": list(workflow.APPROVAL_CHECKLIST), "start_date": dt.date(2027, 4, 1), "contract_type": "proposal"}
 
 
-def _project(session, stage: Stage) -> tuple[Project, dict[str, object]]:  # type: ignore[no-untyped-def]
+def _project(session, stage: Stage) -> tuple[Project, dict[str, User]]:
     municipality = factories.municipality(session, "堺市")
     company = factories.make_organization(session)
     challenge = factories.make_challenge(session, municipality, field_keys=("elderly",))

@@ -10,14 +10,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import event
 
 from models import Notification, Role, Stage
 from tests import factories
-
 from tests.conftest import _make_app
 
 SIZES = (12, 200)
@@ -26,7 +25,7 @@ PAGES = ("/inbox", "/dashboard", "/dashboard/durations.csv", "/projects", "/chal
          "/technologies/{technology}")
 
 
-def _populate(app: Flask, projects: int) -> dict[str, object]:
+def _populate(app: Flask, projects: int) -> dict[str, Any]:
     """Two municipalities and two companies with a few issues and technologies, `projects`
     projects spread over every stage (every tenth implemented one rolled out), and one
     notification per project for each viewer."""
@@ -62,7 +61,7 @@ def _populate(app: Flask, projects: int) -> dict[str, object]:
 def _counting(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     engine = app.extensions["sqlalchemy_engine"]
@@ -73,7 +72,7 @@ def _counting(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def _query_counts(tmp_path, template, monkeypatch, projects: int) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+def _query_counts(tmp_path, template, monkeypatch, projects: int) -> dict[tuple[str, str], int]:
     folder = tmp_path / str(projects)
     folder.mkdir()
     app = _make_app(folder, template, monkeypatch)
