@@ -12,8 +12,8 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -170,8 +170,7 @@ def rank(challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDo
 
 
 def write_jsonl(results: Iterable[dict[str, Any]], out: TextIO) -> None:
-    for result in results:
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    out.writelines(json.dumps(result, ensure_ascii=False) + "\n" for result in results)
 
 
 def describe_reason(reason: Mapping[str, Any]) -> str:

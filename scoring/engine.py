@@ -218,7 +218,8 @@ class MatchEngine:
             texts = [_plain_text(d) for d in [*challenges, *technologies]] or [""]
             self.char_vectorizer_ = make_char_vectorizer(np.float64, self.char_max_df).fit(texts)
 
-        fields = sorted({f for d in [*challenges, *technologies] for f in d.fields})
+        everything: list[Any] = [*challenges, *technologies]
+        fields = sorted({f for d in everything for f in d.fields})
         regions = sorted({d.region for d in challenges if d.region} |
                          {r for d in technologies for r in d.deployed_regions})
         self.layout_ = AuxiliaryLayout(fields, regions, self.field_weight)
@@ -286,7 +287,7 @@ class MatchEngine:
                  tokens: Sequence[CachedTokens] | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         if tokens is None:
             tokens = [self.token_cache_[(side, d.id)] for d in docs]
-        blocks = [(self.word_vectorizer_, [t.terms for t in tokens], self.word_weight_, True)]
+        blocks: list[tuple[Any, Any, float, bool]] = [(self.word_vectorizer_, [t.terms for t in tokens], self.word_weight_, True)]
         if self.compound_vectorizer_ is not None:
             blocks.append((self.compound_vectorizer_, [t.parts for t in tokens], self.compound_weight, True))
         if self.char_vectorizer_ is not None:

@@ -81,7 +81,7 @@ def base_vectors(
     for vectorizer, inputs, weight, are_terms in blocks:
         if weight <= 0:
             continue
-        matrix = _terms_block(vectorizer, inputs) if are_terms else vectorizer.transform(inputs).tocsr()  # type: ignore[arg-type]
+        matrix = _terms_block(vectorizer, inputs) if are_terms else vectorizer.transform(inputs).tocsr()
         parts.append(matrix * np.sqrt(weight) if weight != 1 else matrix)
     return parts[0].tocsr() if len(parts) == 1 else sp.hstack(parts, format="csr")
 

@@ -15,10 +15,11 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import snowballstemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -162,8 +163,8 @@ class TextAnalyzer:
         """analyze_pair over many documents; n_jobs > 1 uses worker processes (bulk fits only)."""
         if n_jobs <= 1 or len(pairs) < 2000:
             return [self.analyze_pair(title, body) for title, body in pairs]
-        from concurrent.futures import ProcessPoolExecutor
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
@@ -175,7 +176,7 @@ class TextAnalyzer:
         return list(self.analyze(text).terms)
 
     # -- stages -------------------------------------------------------------------------
-    def _raw_tokens(self, text: str, normalized: bool = False, with_offsets: bool = False) -> list:  # type: ignore[type-arg]
+    def _raw_tokens(self, text: str, normalized: bool = False, with_offsets: bool = False) -> list[Any]:
         """(normalised token, surface[, offset], kind) in text order, before synonyms.
 
         ASCII runs are blanked out (same length, so offsets hold) before the single SudachiPy
@@ -240,7 +241,7 @@ class TextAnalyzer:
                 self._flush_compound(run, chunk, start, append)
         return out
 
-    def _flush_compound(self, run: list, chunk: str, start: int, append) -> None:  # type: ignore[no-untyped-def, type-arg]
+    def _flush_compound(self, run: list[Any], chunk: str, start: int, append: Callable[..., None]) -> None:
         if not run:
             return
         stop = self._stop_ja
@@ -264,7 +265,7 @@ class TextAnalyzer:
                 # The whole compound is a part: weaker (often unique) evidence on top of its words.
                 append((_intern(whole), chunk[begin:end], start + begin, COMPOUND_TOKEN))
 
-    def _append_splits(self, morpheme, start: int, append) -> None:  # type: ignore[no-untyped-def]
+    def _append_splits(self, morpheme: Any, start: int, append: Callable[..., None]) -> None:
         from sudachipy import SplitMode
 
         pieces = morpheme.split(SplitMode.A)
@@ -424,4 +425,4 @@ def _unpack_one(packed: tuple[str, str, str]) -> Analysis:
 
 def _worker_analyze_chunk(pairs: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str, str], tuple[str, str, str]]]:
     assert _worker_analyzer is not None
-    return [(_pack(title), _pack(body)) for title, body in map(lambda p: _worker_analyzer.analyze_pair(*p), pairs)]
+    return [(_pack(title), _pack(body)) for title, body in (_worker_analyzer.analyze_pair(*p) for p in pairs)]

@@ -108,7 +108,7 @@ def char_baseline(challenges, technologies) -> Ranking:  # type: ignore[no-untyp
 
 @functools.lru_cache(maxsize=1)
 def _hybrid_tokenizers() -> tuple[Any, Any]:
-    from sudachipy import Dictionary, SplitMode  # type: ignore[import-untyped]
+    from sudachipy import Dictionary, SplitMode
 
     dictionary = Dictionary(dict="core")
     return dictionary.tokenizer(SplitMode.A), dictionary.tokenizer(SplitMode.C)
