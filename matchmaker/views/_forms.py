@@ -27,13 +27,15 @@ def submit(
     form: FlaskForm,
     act: Callable[[], T],
     *,
-    done: Callable[[T], str],
+    done: Callable[[T], str] | None = None,
+    answer: Callable[[T], ResponseReturnValue] | None = None,
     message: Callable[[T], Any] | Any = None,
     page: Callable[[], str] | None = None,
     on_conflict: Callable[[], None] | None = None,
     after_commit: Callable[[], None] | None = None,
 ) -> ResponseReturnValue:
-    """Run `act` for a valid POST and redirect to `done(result)`; otherwise render `page()` again.
+    """Run `act` for a valid POST and redirect to `done(result)` (or give `answer(result)`, for a
+    confirmation page); otherwise render `page()` again.
 
     `page` renders the form's page (GET, and after any error); without it a GET is not expected
     and errors go to the error handler. `on_conflict` runs after a stale-form Conflict, before the
@@ -64,4 +66,7 @@ def submit(
         after_commit()
     if message is not None:
         flash(message(result) if callable(message) else message, "success")
+    if answer is not None:
+        return answer(result)
+    assert done is not None, "submit() needs done or answer"
     return redirect(done(result))

@@ -10,9 +10,10 @@ from ..actions import accounts
 from ..auth import SignedInUser
 from .. import throttle
 from ..db import get_session
-from ..errors import DomainError, ValidationError, status_of
-from ..forms import MembershipForm, LoginForm, PasswordChangeForm, apply_errors
+from ..errors import ValidationError, status_of
+from ..forms import LoginForm, MembershipForm, PasswordChangeForm
 from .main import _safe_next
+from ._forms import submit
 from ._helpers import actor
 
 bp = Blueprint("auth", __name__)
@@ -62,39 +63,27 @@ def logout():  # type: ignore[no-untyped-def]
 @login_required
 def change_password():  # type: ignore[no-untyped-def]
     form = PasswordChangeForm()
-    if not form.validate_on_submit():
-        return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
-    if form.new_password.data != form.confirm_password.data:
-        form.confirm_password.errors = [_("確認用のパスワードが一致しません。")]
-        return render_template("auth/password.html", form=form), 400
-    session = get_session()
     user = actor()
-    try:
-        accounts.change_password(session, actor=user, current_password=form.current_password.data or "",
+
+    def change() -> None:
+        if form.new_password.data != form.confirm_password.data:
+            raise ValidationError(field_errors={"confirm_password": [_("確認用のパスワードが一致しません。")]})
+        accounts.change_password(get_session(), actor=user, current_password=form.current_password.data or "",
                                  new_password=form.new_password.data or "")
-    except ValidationError as error:
-        apply_errors(form, error)
-        return render_template("auth/password.html", form=form), 400
-    session.commit()
-    login_user(SignedInUser(user))  # this browser continues with the new session version
-    flash(_("パスワードを変更しました。他の端末ではログアウトされます。"), "success")
-    return redirect(url_for("main.index"))
+
+    return submit(
+        form, change, page=lambda: render_template("auth/password.html", form=form),
+        after_commit=lambda: login_user(SignedInUser(user)),  # this browser continues with the new session version
+        message=_("パスワードを変更しました。他の端末ではログアウトされます。"), done=lambda _none: url_for("main.index"))
 
 
 @bp.route("/join", methods=["GET", "POST"])
 def apply():  # type: ignore[no-untyped-def]
     form = MembershipForm()
-    if not form.validate_on_submit():
-        return render_template("auth/join.html", form=form), 400 if request.method == "POST" else 200
-    session = get_session()
-    data = accounts.MembershipApplication(**{name: form[name].data or "" for name in (
-        "organization_name", "organization_name_kana", "member_category", "website", "description",
-        "contact_email", "contact_phone", "member_name", "member_email", "password")})
-    try:
-        accounts.apply_for_membership(session, data)
-    except DomainError as error:
-        session.rollback()
-        apply_errors(form, error)
-        return render_template("auth/join.html", form=form), status_of(error)
-    session.commit()
-    return render_template("auth/join_done.html")
+    return submit(
+        form, lambda: accounts.apply_for_membership(get_session(), accounts.MembershipApplication(
+            **{name: form[name].data or "" for name in (
+                "organization_name", "organization_name_kana", "member_category", "website", "description",
+                "contact_email", "contact_phone", "member_name", "member_email", "password")})),
+        page=lambda: render_template("auth/join.html", form=form),
+        answer=lambda _organization: render_template("auth/join_done.html"))
