@@ -6,15 +6,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
+from .. import throttle
 from ..actions import accounts
 from ..auth import SignedInUser
-from .. import throttle
 from ..db import get_session
 from ..errors import ValidationError, status_of
 from ..forms import LoginForm, MembershipForm, PasswordChangeForm
-from .main import _safe_next
 from ._forms import submit
 from ._helpers import actor
+from .main import _safe_next
 
 bp = Blueprint("auth", __name__)
 
