@@ -139,6 +139,10 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
         raise Conflict(_l("受付中でない地域課題には提案できません。"))
     if not all(catalogue_policy.owns_technology(actor, t) for t in technologies):
         raise PermissionDenied(_l("提案できるのは自社の技術だけです。"))
+    # The rest of the policy's rule (a retired technology is not offered) for every pair, so the
+    # action refuses exactly what the pages hide with can('project:propose', pair).
+    for pair in ((c, t) for c in challenges for t in technologies):
+        require(actor, Permission.PROJECT_PROPOSE, pair)
     project = Project(
         title=title, summary=summary, stage=Stage.PROPOSED, lead_organization_id=technologies[0].organization_id,
         created_by=actor, challenges=challenges, technologies=technologies,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from matchmaker.actions import workflow
-from matchmaker.domain.errors import Conflict
+from matchmaker.domain.errors import Conflict, PermissionDenied
 from models import AuditEvent, Project, ProjectStageChange, Role, Stage, User
 from tests import factories
 
@@ -72,3 +72,19 @@ def test_a_stale_form_is_refused_even_where_the_stage_allows_the_move(db_session
                            actor=people["lead"])
 
     assert project.stage is Stage.ACCEPTED and len(project.changes) == history
+
+
+def test_a_company_cannot_propose_a_technology_it_has_retired(db_session) -> None:
+    # The page hides the propose button through the policy (can project:propose); the action must
+    # refuse the same thing when the form is posted anyway.
+    municipality = factories.municipality(db_session, "堺市")
+    company = factories.make_organization(db_session)
+    challenge = factories.make_challenge(db_session, municipality)
+    technology = factories.make_technology(db_session, company, is_retired=True)
+    member = factories.make_user(db_session, Role.COMPANY_MEMBER, organization=company)
+
+    with pytest.raises(PermissionDenied):
+        workflow.propose(db_session, actor=member, challenge_ids=[challenge.id], technology_ids=[technology.id],
+                         title="掲載終了した技術での提案", summary="")
+
+    assert db_session.scalar(select(Project).where(Project.title == "掲載終了した技術での提案")) is None
