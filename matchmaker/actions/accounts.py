@@ -114,8 +114,13 @@ def create_user(
 _GENERIC_LOGIN_ERROR = _l("メールアドレスまたはパスワードが正しくありません。")
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
-    """Check credentials. Raises ValidationError (deliberately vague) for a wrong e-mail or password.
+def check_credentials(session: Session, email: str, password: str) -> int:
+    """The id of the account these credentials open. Raises ValidationError (deliberately vague)
+    for a wrong e-mail or password.
+
+    Only reads, so the caller runs it outside any write transaction: the hash check is slow on
+    purpose (scrypt), and on SQLite a write transaction held meanwhile would stop every other
+    writer of the site for that long on each sign-in attempt.
 
     Every kind of account costs the same work, so the answer's timing tells nothing: an unknown
     e-mail or an account that may not sign in (pending, rejected, deactivated) is checked against
@@ -127,6 +132,15 @@ def authenticate(session: Session, email: str, password: str) -> User:
     stored = user.password_hash if user is not None else _dummy_hash(_hash_method())
     matches = check_password_hash(stored, password or "")
     if user is None or not user.is_active or not matches:
+        raise ValidationError(_GENERIC_LOGIN_ERROR)
+    return user.id
+
+
+def sign_in(session: Session, user_id: int) -> User:
+    """Record a sign-in whose credentials check_credentials accepted. Raises ValidationError
+    when the account was deactivated in between."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
         raise ValidationError(_GENERIC_LOGIN_ERROR)
     user.last_login_at = utcnow()
     return user

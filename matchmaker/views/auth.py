@@ -12,6 +12,7 @@ from ..auth import SignedInUser
 from ..db import get_session
 from ..errors import ValidationError, status_of
 from ..forms import LoginForm, MembershipForm, PasswordChangeForm
+from ..matching import reading_session
 from ._forms import submit
 from ._helpers import actor
 from .main import _safe_next
@@ -34,11 +35,17 @@ def login():  # type: ignore[no-untyped-def]
         form.form_errors.append(_("試行が続いたため、%(seconds)d 秒お待ちください。その後もう一度お試しください。",
                                   seconds=wait))
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+    # The slow password check reads in its own session: the request's session would hold the
+    # SQLite write lock (BEGIN IMMEDIATE) for the whole hash.
+    reader = reading_session(current_app)
     try:
-        user = accounts.authenticate(session, form.email.data or "", form.password.data or "")
+        user = accounts.sign_in(session, accounts.check_credentials(reader, form.email.data or "",
+                                                                    form.password.data or ""))
     except ValidationError as error:
         form.form_errors.append(error.message)
         return render_template("auth/login.html", form=form), status_of(error)
+    finally:
+        reader.close()
     throttle.forget(session, scopes[0])
     for scope in scopes[1:]:
         throttle.take_back(session, scope)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from sqlalchemy import select
 
 from models import Organization, User
@@ -27,6 +30,35 @@ def test_wrong_password_gets_a_vague_message(demo_app) -> None:
 
     assert response.status_code == 400
     assert "メールアドレスまたはパスワードが正しくありません" in response.text
+
+
+@pytest.mark.sqlite
+def test_the_slow_password_check_does_not_hold_the_sqlite_write_lock(demo_app, monkeypatch) -> None:
+    """scrypt takes a third of a second: a sign-in must not stop every other writer meanwhile."""
+    from matchmaker.actions import accounts
+
+    path = demo_app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    real_check, seen = accounts.check_password_hash, []
+
+    def check_while_another_writer_begins(stored: str, password: str) -> bool:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append("write lock free")
+        except sqlite3.OperationalError as error:
+            seen.append(str(error))
+        finally:
+            other.close()
+        return real_check(stored, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", check_while_another_writer_begins)
+    client = demo_app.test_client()
+    wrong = client.post("/login", data={"email": ACCOUNTS["officer"], "password": "wrong-password"})
+    right = client.post("/login", data={"email": ACCOUNTS["admin"], "password": PASSWORDS["admin"]})
+
+    assert (wrong.status_code, right.status_code) == (400, 302)
+    assert seen == ["write lock free", "write lock free"]
 
 
 def test_repeated_failures_are_throttled_even_with_the_right_password(demo_app) -> None:
