@@ -30,7 +30,7 @@ class SignedInUser(UserMixin):
         return f"{self.user.id}:{self.user.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.user.is_active
 
     def __getattr__(self, name: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def rank_command(challenges_path: Path, technologies_path: Path, top: int, outpu
     writer = write_csv if output_format == "csv" else write_jsonl
     results = rank(challenges, technologies, top)
     if output is None:
-        writer(results, click.get_text_stream("stdout"))
+        writer(results, sys.stdout)
         return
     with output.open("w", encoding="utf-8", newline="") as handle:
         writer(results, handle)

@@ -86,7 +86,8 @@ def _run_again_after_race(app: Flask, error: Exception) -> Any:
     # The same session, rolled back: what it had loaded (the signed-in user too) is re-read.
     _abandon_transaction()
     try:
-        return app.make_response(app.view_functions[request.endpoint](**(request.view_args or {})))
+        # As Flask's own dispatch does: ensure_sync also runs an async view.
+        return app.make_response(app.ensure_sync(app.view_functions[request.endpoint])(**(request.view_args or {})))
     except Exception as again:  # noqa: BLE001 - answered by the handler that fits, as on a first run
         return app.handle_user_exception(again)
 

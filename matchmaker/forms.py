@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
+from typing import Literal, overload
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,7 +37,7 @@ class Form(FlaskForm):
     back with everything else the user typed instead of the value reaching the database
     (PostgreSQL refuses NUL) or the page failing. Line breaks only where a field is multi-line."""
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         valid = super().validate(extra_validators)
         for field in self:
             multiline = isinstance(field, TextAreaField)
@@ -231,6 +233,12 @@ class RolloutForm(Form):
     comment = TextAreaField(_l("コメント（任意）"))
 
 
+@overload
+def lenient_number(raw: str | None, *, integer: Literal[True]) -> int | None: ...
+@overload
+def lenient_number(raw: str | None, *, integer: Literal[False] = False) -> float | None: ...
+@overload
+def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | None: ...
 def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | None:
     """Parse 1,200 / １２００ / 12.5; None for blank or not a number."""
     text = unicodedata.normalize("NFKC", raw or "").replace(",", "").replace("円", "").strip()
@@ -240,7 +248,7 @@ def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | N
         value = float(text)
     except ValueError:
         return None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):  # "nan", "inf" parse as floats
         return None
     if integer:
         return int(value) if value.is_integer() else None

@@ -182,7 +182,7 @@ def _message(app: Flask, mail: Claimed) -> EmailMessage:
 
 
 @contextmanager
-def _transport(app: Flask) -> Iterator:  # type: ignore[type-arg]
+def _transport(app: Flask) -> Iterator:
     """One SMTP connection per batch, or the .eml folder without a host."""
     host = app.config.get("SMTP_HOST")
     if not host:

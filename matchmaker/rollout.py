@@ -63,5 +63,5 @@ def recommend(session: Session, project: Project, limit: int = 10) -> list[Recom
     for entry in recommendations.values():
         entry.score = (ISSUE_WEIGHT * min(entry.issue_score / 0.5, 1.0) + FIELD_WEIGHT * bool(entry.shared_fields)
                        + REGION_WEIGHT * entry.same_region)
-    ranked = sorted(recommendations.values(), key=lambda r: (-r.score, r.municipality.code))
-    return [r for r in ranked if r.score > 0][:limit]
+    ordered = sorted(recommendations.values(), key=lambda r: (-r.score, r.municipality.code))
+    return [r for r in ordered if r.score > 0][:limit]

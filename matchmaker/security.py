@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter, ValidationError as RouteMismatch
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as RouteMismatch
 
 from .domain.errors import ValidationError
 from .parsing import MAX_ID, NotANumber, has_control_characters, parse_id, parse_int
@@ -29,7 +30,7 @@ class StrictIntConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         try:
-            number = parse_int(value, minimum=self.min or 0, maximum=self.max)
+            number = parse_int(value, minimum=self.min or 0, maximum=self.max if self.max is not None else MAX_ID)
         except NotANumber:
             raise RouteMismatch() from None
         return number
@@ -89,7 +90,7 @@ def _check_integer(name: str, value: str) -> None:
             raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
 
 
-CONTENT_SECURITY_POLICY = "; ".join((
+CSP_DIRECTIVES = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
@@ -98,7 +99,8 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-))
+)
+CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

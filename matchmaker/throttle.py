@@ -134,4 +134,4 @@ def _fresh(last_failure_at: dt.datetime | None, now: dt.datetime, limits: Limits
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     # SQLite hands timestamps back without their zone; they were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

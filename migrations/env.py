@@ -15,7 +15,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from matchmaker.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("no database: pass a connection (matchmaker.migrate) or set sqlalchemy.url")
+        engine = make_engine(url)
         with engine.connect() as connection:
             _run(connection)
         return

@@ -53,16 +53,16 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 raise RecordError(path, reader.line_num, "more values than header columns")
             yield reader.line_num, {k.strip(): v for k, v in record.items() if k is not None}
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for line_number, row_text in enumerate(text.splitlines(), start=1):
+        if not row_text.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(row_text)
         except json.JSONDecodeError as error:
-            raise RecordError(path, number, f"not valid JSON ({error.msg})") from None
+            raise RecordError(path, line_number, f"not valid JSON ({error.msg})") from None
         if not isinstance(record, dict):
-            raise RecordError(path, number, "each line must be a JSON object")
-        yield number, record
+            raise RecordError(path, line_number, "each line must be a JSON object")
+        yield line_number, record
 
 
 def _text(record: Mapping[str, Any], key: str, path: Path, line: int, required: bool = False) -> str:

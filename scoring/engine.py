@@ -132,7 +132,7 @@ class _Side:
             return self.expanded_main[position]
         return self._delta()[1][position - self.main_rows]
 
-    def expanded_rows(self, positions: Sequence[int]) -> sp.csr_matrix:
+    def expanded_rows(self, positions: Sequence[int] | np.ndarray) -> sp.csr_matrix:
         return sp.vstack([self.expanded_row(p) for p in positions], format="csr")
 
     def expanded_t_parts(self) -> list[tuple[int, sp.csr_matrix]]:

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,10 +119,9 @@ def _restore_vectorizer(vectorizer, vocabulary: list[str], idf: list[float]):  #
     return vectorizer
 
 
-def _document(side: str, fields: dict) -> ChallengeDoc | TechnologyDoc:  # type: ignore[type-arg]
-    cls = ChallengeDoc if side == CHALLENGE else TechnologyDoc
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-    return cls(**values)
+def _document(side: str, fields: dict[str, Any]) -> ChallengeDoc | TechnologyDoc:
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    return ChallengeDoc(**values) if side == CHALLENGE else TechnologyDoc(**values)
 
 
 def _remove_tree(path: Path) -> None:

@@ -72,8 +72,8 @@ def _pos_class(pos: tuple[str, ...]) -> int:
 class _SudachiLocal(threading.local):
     """SudachiPy tokenizers are not thread-safe: one per thread, sharing the dictionary."""
 
-    tokenizer = None
-    morphemes = None
+    tokenizer: Any = None  # sudachipy has no type information
+    morphemes: Any = None
 
 
 _dictionary_lock = threading.Lock()

@@ -17,7 +17,7 @@ class Sink:
         self.messages: list[Message] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"

@@ -25,13 +25,14 @@ import statistics
 import sys
 import time
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bench.speed.corpus import SyntheticCorpus
-from scoring import MatchEngine, TextAnalyzer
+from scoring import ChallengeDoc, MatchEngine, TechnologyDoc, TextAnalyzer
 from scoring.engine import CHALLENGE, TECHNOLOGY
 
 TOP = 20
@@ -59,7 +60,8 @@ def _timed(fn):  # type: ignore[no-untyped-def]
     return time.perf_counter() - start, result
 
 
-def _scipy_top_k(queries: sp.csr_matrix, against_t: sp.csr_matrix, k: int, chunk: int = 250):
+def _scipy_top_k(queries: sp.csr_matrix, against_t: sp.csr_matrix, k: int,
+                 chunk: int = 250) -> tuple[np.ndarray, np.ndarray]:
     """Plain baseline: chunked one-thread products, dense rows, argpartition."""
     ids = np.empty((queries.shape[0], k), dtype=np.int64)
     scores = np.empty((queries.shape[0], k))
@@ -71,7 +73,7 @@ def _scipy_top_k(queries: sp.csr_matrix, against_t: sp.csr_matrix, k: int, chunk
     return ids, scores
 
 
-def _same_top_k(engine_rows, base_ids, base_scores) -> int:
+def _same_top_k(engine_rows: Any, base_ids: np.ndarray, base_scores: np.ndarray) -> int:
     """Rows whose top-k agree: same scores, and the same ids wherever scores are not tied."""
     identical = 0
     for row, ranked in enumerate(engine_rows):
@@ -125,7 +127,8 @@ def main() -> int:
     technologies = [corpus.technology(i) for i in range(args.technologies)]
     new_challenges = [corpus.challenge(10_000_000 + i) for i in range(args.queries)]
     new_technologies = [corpus.technology(10_000_000 + i) for i in range(args.queries)]
-    texts = [(d.title, d.description) for d in [*challenges, *technologies]]
+    documents: list[ChallengeDoc | TechnologyDoc] = [*challenges, *technologies]
+    texts = [(d.title, d.description) for d in documents]
     total_chars = sum(len(t) + len(b) for t, b in texts)
     rows = []
 
@@ -182,10 +185,11 @@ def main() -> int:
     query_tokens = [engine.analyze(doc) for doc in new_challenges]
     compute, end_to_end, plain = [], [], []
     for doc, tokens in zip(new_challenges, query_tokens):
-        compute.append(_timed(lambda: engine.rank_technologies(doc, TOP, tokens=tokens))[0])
-        end_to_end.append(_timed(lambda: engine.rank_technologies(doc, TOP))[0])
+        # Each closure is called at once by _timed; the defaults bind this iteration's values explicitly.
+        compute.append(_timed(lambda doc=doc, tokens=tokens: engine.rank_technologies(doc, TOP, tokens=tokens))[0])
+        end_to_end.append(_timed(lambda doc=doc: engine.rank_technologies(doc, TOP))[0])
         _, q = engine._vectors(CHALLENGE, [doc], [tokens])
-        plain.append(_timed(lambda: np.argpartition(-(t_exp @ q.T).toarray().ravel(), TOP)[:TOP])[0])
+        plain.append(_timed(lambda q=q: np.argpartition(-(t_exp @ q.T).toarray().ravel(), TOP)[:TOP])[0])
     rows.append(("one new challenge vs 100k, median compute", f"{statistics.median(compute) * 1e3:.2f} ms",
                  f"{statistics.median(plain) * 1e3:.2f} ms", statistics.median(plain) / statistics.median(compute)))
     rows.append(("one new challenge, p95 compute", f"{np.percentile(compute, 95) * 1e3:.2f} ms",
@@ -196,12 +200,12 @@ def main() -> int:
     table_ids = np.zeros((len(challenges), TOP), dtype=np.int64)
     table_scores = np.zeros((len(challenges), TOP))
     posting, plain_posting = [], []
-    for doc in new_technologies:
-        tokens = engine.analyze(doc)
-        posting.append(_timed(lambda: engine.upsert_technology(doc, tokens=tokens))[0])
-        _, t = engine._vectors(TECHNOLOGY, [doc], [tokens])
+    for posted in new_technologies:
+        tokens = engine.analyze(posted)
+        posting.append(_timed(lambda posted=posted, tokens=tokens: engine.upsert_technology(posted, tokens=tokens))[0])
+        _, t = engine._vectors(TECHNOLOGY, [posted], [tokens])
 
-        def plain_post() -> None:
+        def plain_post(t: sp.csr_matrix = t) -> None:
             scores = (c_exp @ t.T).toarray().ravel()
             worst = table_scores.argmin(axis=1)
             better = np.flatnonzero(scores > table_scores[np.arange(len(scores)), worst])

@@ -29,7 +29,8 @@ ZIPF_S = 0.7
 def _vocabulary(rng: random.Random, tail: int) -> list[str]:
     analyzer = TextAnalyzer(synonyms=None)
     counts: Counter[str] = Counter()
-    for doc in [*challenges(), *technologies()]:
+    documents: list[ChallengeDoc | TechnologyDoc] = [*challenges(), *technologies()]
+    for doc in documents:
         analysis = analyzer.analyze(f"{doc.title}。{doc.description}")
         counts.update(analysis.surfaces[t] for t in analysis.terms if not t.isascii())
     head = [word for word, _ in counts.most_common()]

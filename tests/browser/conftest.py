@@ -21,14 +21,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
@@ -62,14 +62,14 @@ def live_server(tmp_path: Path, demo_database_url: str, monkeypatch: pytest.Monk
     dispose(app)
 
 
-def _watch_policy_violations(page, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _watch_policy_violations(page, violations: list[str]) -> None:
     """Chromium reports what the Content-Security-Policy blocked as console errors."""
     page.on("console", lambda message: violations.append(message.text)
             if message.type == "error" and "Content Security Policy" in message.text else None)
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="ja-JP")
     context.set_default_timeout(15_000)
     violations: list[str] = []
@@ -81,11 +81,11 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+def new_page(browser, live_server):
     """For journeys with several people at once: each gets their own browser context."""
     contexts = []
 
-    def make():  # type: ignore[no-untyped-def]
+    def make():
         context = browser.new_context(base_url=live_server, locale="ja-JP")
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -8,7 +8,7 @@ _AXE = Axe()
 BLOCKING = {"serious", "critical"}
 
 
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+def assert_accessible(page) -> None:
     """axe-core on the page as it is now: no serious or critical violations."""
     results = _AXE.run(page)
     blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING]
@@ -18,7 +18,7 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     assert not blocking, f"{page.url}\n{details}"
 
 
-def sign_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, email: str, password: str) -> None:
     page.goto("/login")
     assert_accessible(page)
     page.get_by_label("メールアドレス").fill(email)

@@ -18,7 +18,7 @@ ISSUE_TEXT = ("市営団地では一人暮らしの高齢者が増え、倒れ�
               "本人の負担を増やさずに、生活の変化から異常を早く察知したいです。")
 
 
-def _post_issue(page) -> str:  # type: ignore[no-untyped-def]
+def _post_issue(page) -> str:
     page.goto("/challenges/new")
     assert_accessible(page)
     page.get_by_label("課題名").fill(ISSUE_TITLE)

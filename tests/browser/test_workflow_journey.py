@@ -14,7 +14,7 @@ COORDINATOR = ("coordinator@demo.matchmaker.example", "demo-coord-2026")
 TITLE = "南部ニュータウンの乗合交通（第2期）"
 
 
-def _open_move(page, label: str):  # type: ignore[no-untyped-def]
+def _open_move(page, label: str):
     details = page.locator("details.move", has=page.get_by_text(label, exact=True))
     if details.get_attribute("open") is None:
         details.locator("summary").click()

@@ -55,7 +55,7 @@ def form_field_names() -> list[str]:
     return sorted(names)
 
 
-def routes(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def routes(app) -> list[tuple[str, str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in SKIPPED_ENDPOINTS:
@@ -79,7 +79,7 @@ def _path(template: str, draw: Any) -> str:
     return re.sub(r"<(?:(\w+):)?\w+>", fill, template)
 
 
-def _fields(names: list[str]):  # type: ignore[no-untyped-def]
+def _fields(names: list[str]):
     # Each field: missing, one value, several values (duplicated), or a file part.
     one_field = st.one_of(values.map(lambda v: [v]), st.lists(values, min_size=2, max_size=3), st.just([FILE]))
     return st.dictionaries(st.sampled_from(names + ["unknown_field", "a\x00b"]), one_field, max_size=8)
@@ -90,7 +90,7 @@ def _materialise(fields: dict[str, list[Any]]) -> dict[str, Any]:
             for name, vs in fields.items()}
 
 
-def run(app, *, examples: int) -> None:  # type: ignore[no-untyped-def]
+def run(app, *, examples: int) -> None:
     """Drive `examples` hostile requests through the app; fails on the first 5xx (shrunk)."""
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]  # let the long text reach the views
     clients = {role: app.test_client() if role is None else login(app.test_client(), role) for role in ROLES}
@@ -102,7 +102,7 @@ def run(app, *, examples: int) -> None:  # type: ignore[no-untyped-def]
     @given(data=st.data())
     def one_request(data: st.DataObject) -> None:
         role = data.draw(st.sampled_from(ROLES), label="role")
-        endpoint, method, template = data.draw(st.sampled_from(all_routes), label="route")
+        _endpoint, method, template = data.draw(st.sampled_from(all_routes), label="route")
         path = _path(template, data.draw)
         query = data.draw(st.one_of(st.just({}), _fields(names).map(
             lambda f: {k: v for k, v in f.items() if FILE not in v})), label="query")
@@ -126,7 +126,7 @@ MOVE_FIELDS = ("comment", "scope", "months", "data_handling", "cost_yen", "fundi
                "kpi_baseline", "kpi_target", "checklist", "start_date", "contract_type")
 
 
-def run_moves(app, *, examples: int) -> None:  # type: ignore[no-untyped-def]
+def run_moves(app, *, examples: int) -> None:
     """Workflow moves with the project's real version, so hostile values reach the actions'
     validation instead of stopping at the version check."""
     from sqlalchemy import select

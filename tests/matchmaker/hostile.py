@@ -19,7 +19,7 @@ BEYOND_SQLITE = str(2**63)  # one past the largest SQLite integer
 HUGE = "9" * 40
 
 
-def _challenge_id(app) -> int:  # type: ignore[no-untyped-def]
+def _challenge_id(app) -> int:
     session = app.extensions["sqlalchemy_sessionmaker"]()
     try:
         return session.scalar(select(Challenge.id).where(Challenge.title.like("ニュータウンの坂道%")))
@@ -68,7 +68,7 @@ def probes(challenge_id: int) -> list[tuple[str | None, str, str, object, int]]:
     ]
 
 
-def run_catalogue(app) -> list[tuple[str, str, int, int]]:  # type: ignore[no-untyped-def]
+def run_catalogue(app) -> list[tuple[str, str, int, int]]:
     """Returns the probes whose status differed from the expected one (empty when all held)."""
     challenge_id = _challenge_id(app)
     clients = {}

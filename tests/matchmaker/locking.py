@@ -19,7 +19,7 @@ UNREADABLE_VERSIONS: dict[str, str | None] = {
 }
 
 
-def _read(app, fn: Callable):  # type: ignore[no-untyped-def]
+def _read(app, fn: Callable):
     session = app.extensions["sqlalchemy_sessionmaker"]()
     try:
         return fn(session)
@@ -27,7 +27,7 @@ def _read(app, fn: Callable):  # type: ignore[no-untyped-def]
         session.close()
 
 
-def challenge_id(app) -> int:  # type: ignore[no-untyped-def]
+def challenge_id(app) -> int:
     return _read(app, lambda s: s.scalar(select(Challenge.id).where(Challenge.title.like("ニュータウンの坂道%"))))
 
 
@@ -39,7 +39,7 @@ def _with_version(data: dict, version: str | None) -> dict:
     return data
 
 
-def stale_edit_with_unreadable_version(app, version: str | None) -> None:  # type: ignore[no-untyped-def]
+def stale_edit_with_unreadable_version(app, version: str | None) -> None:
     """Someone saves; a form with no usable version must not overwrite that save."""
     cid = challenge_id(app)
     officer = login(app.test_client(), "officer")
@@ -53,7 +53,7 @@ def stale_edit_with_unreadable_version(app, version: str | None) -> None:  # typ
     assert _read(app, lambda s: s.get(Challenge, cid).title) == "先に保存した題名"
 
 
-def technology_edit_with_unreadable_version(app, version: str | None) -> None:  # type: ignore[no-untyped-def]
+def technology_edit_with_unreadable_version(app, version: str | None) -> None:
     member = login(app.test_client(), "member")
     tid = _read(app, lambda s: s.scalar(select(Technology.id).where(Technology.title.like("AIオンデマンド乗合交通%"))))
     before = _read(app, lambda s: (s.get(Technology, tid).title, s.get(Technology, tid).version))
@@ -67,7 +67,7 @@ def technology_edit_with_unreadable_version(app, version: str | None) -> None:  
     assert _read(app, lambda s: (s.get(Technology, tid).title, s.get(Technology, tid).version)) == before
 
 
-def status_and_retire_with_unreadable_version(app, version: str | None) -> None:  # type: ignore[no-untyped-def]
+def status_and_retire_with_unreadable_version(app, version: str | None) -> None:
     cid = challenge_id(app)
     officer = login(app.test_client(), "officer")
     member = login(app.test_client(), "member")
@@ -80,7 +80,7 @@ def status_and_retire_with_unreadable_version(app, version: str | None) -> None:
     assert _read(app, lambda s: (s.get(Challenge, cid).status.value, s.get(Technology, tid).is_retired)) == ("open", False)
 
 
-def project_in(app, stage: Stage) -> int:  # type: ignore[no-untyped-def]
+def project_in(app, stage: Stage) -> int:
     session = app.extensions["sqlalchemy_write_sessionmaker"]()
     challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
     technology = session.scalar(select(Technology).where(Technology.title.like("AIオンデマンド乗合交通%")))
@@ -95,7 +95,7 @@ def project_in(app, stage: Stage) -> int:  # type: ignore[no-untyped-def]
     return project_id
 
 
-def move_with_unreadable_version(app, version: str | None) -> None:  # type: ignore[no-untyped-def]
+def move_with_unreadable_version(app, version: str | None) -> None:
     project_id = project_in(app, Stage.ACCEPTED)
     member = login(app.test_client(), "member")
 
@@ -109,7 +109,7 @@ def move_with_unreadable_version(app, version: str | None) -> None:  # type: ign
     assert _read(app, lambda s: s.get(Project, project_id).stage) is Stage.ACCEPTED
 
 
-def simultaneous_edits(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def simultaneous_edits(app, monkeypatch) -> None:
     """Both requests pass the version check before either writes (forced with a barrier, as two
     gunicorn workers may): the loser must see the conflict page with what they typed."""
     cid = challenge_id(app)
@@ -117,7 +117,7 @@ def simultaneous_edits(app, monkeypatch) -> None:  # type: ignore[no-untyped-def
     original = catalogue._check_version
     waited: set[int] = set()
 
-    def check_then_wait(entity, expected_version):  # type: ignore[no-untyped-def]
+    def check_then_wait(entity, expected_version):
         original(entity, expected_version)
         if threading.get_ident() not in waited:  # only the first run of each request waits
             waited.add(threading.get_ident())
@@ -148,7 +148,7 @@ def simultaneous_edits(app, monkeypatch) -> None:  # type: ignore[no-untyped-def
     assert _read(app, lambda s: s.get(Challenge, cid).title) == winner_title
 
 
-def simultaneous_joins(app, count: int = 10) -> list[int]:  # type: ignore[no-untyped-def]
+def simultaneous_joins(app, count: int = 10) -> list[int]:
     """`count` applications with one organization name at once: one is registered, the others
     are told on the form that the name is taken; none gets a 500. Returns the statuses, negated
     for an answer that does not explain itself on the form."""

@@ -19,23 +19,23 @@ from tests.conftest import fast_hash
 from .web import login, technology_form
 
 
-def _database_file(app) -> Path:  # type: ignore[no-untyped-def]
+def _database_file(app) -> Path:
     return Path(app.extensions["sqlalchemy_engine"].url.database)
 
 
-def _refit(app) -> None:  # type: ignore[no-untyped-def]
+def _refit(app) -> None:
     with app.app_context(), app.extensions["sqlalchemy_write_sessionmaker"]() as session:
         match_service().rebuild(session)
 
 
-def _snapshot(app, target: Path) -> None:  # type: ignore[no-untyped-def]
+def _snapshot(app, target: Path) -> None:
     source = sqlite3.connect(_database_file(app))
     with sqlite3.connect(target) as copy:
         source.backup(copy)
     source.close()
 
 
-def _put_back(app, snapshot: Path) -> None:  # type: ignore[no-untyped-def]
+def _put_back(app, snapshot: Path) -> None:
     """What an operator does by hand: the old file over the live one (no `matchmaker restore`)."""
     app.extensions["sqlalchemy_engine"].dispose()
     database = _database_file(app)
@@ -44,7 +44,7 @@ def _put_back(app, snapshot: Path) -> None:  # type: ignore[no-untyped-def]
     shutil.copy(snapshot, database)
 
 
-def _challenge_id(app, title_prefix: str) -> int:  # type: ignore[no-untyped-def]
+def _challenge_id(app, title_prefix: str) -> int:
     with app.extensions["sqlalchemy_sessionmaker"]() as session:
         return session.scalar(select(Challenge.id).where(Challenge.title.like(f"{title_prefix}%")))
 
@@ -175,7 +175,7 @@ def test_a_running_worker_drops_its_engine_when_the_database_goes_back(demo_app,
     assert "なにわモビリティ株式会社" in page.text
 
 
-def _open_challenge_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
+def _open_challenge_ids(app) -> list[int]:
     from models import ChallengeStatus
 
     with app.extensions["sqlalchemy_sessionmaker"]() as session:
@@ -221,7 +221,7 @@ def test_a_refit_job_does_not_hold_the_sqlite_write_lock_while_it_fits(demo_app,
     saved_while_fitting: list[int] = []
     original_fit = matching.MatchEngine.fit
 
-    def fit_while_someone_saves(engine, challenges, technologies):  # type: ignore[no-untyped-def]
+    def fit_while_someone_saves(engine, challenges, technologies):
         with sqlite3.connect(_database_file(demo_app), timeout=0.5) as other_user:
             saved_while_fitting.append(other_user.execute("UPDATE challenges SET target = target || '!'").rowcount)
         return original_fit(engine, challenges, technologies)

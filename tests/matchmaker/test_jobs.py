@@ -22,7 +22,7 @@ from .web import login
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _rq_worker(app, redis: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+def _rq_worker(app, redis: str) -> subprocess.CompletedProcess:
     """`rq worker --burst`, as production runs it: its own process, configured from the environment."""
     environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "MATCHMAKER_DATABASE_URL": app.config["DATABASE_URL"],
                    "MATCHMAKER_INSTANCE_PATH": app.instance_path, "MATCHMAKER_SECRET_KEY": "worker",

@@ -24,7 +24,7 @@ def _without_tokens(page: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]*"', "", page)
 
 
-def _count(app, query):  # type: ignore[no-untyped-def]
+def _count(app, query):
     session = app.extensions["sqlalchemy_sessionmaker"]()
     try:
         return session.scalar(query)

@@ -8,22 +8,22 @@ from . import locking
 
 
 @pytest.mark.parametrize("version", locking.UNREADABLE_VERSIONS.values(), ids=locking.UNREADABLE_VERSIONS.keys())
-def test_a_challenge_edit_without_a_usable_version_is_a_conflict(demo_app, version) -> None:  # type: ignore[no-untyped-def]
+def test_a_challenge_edit_without_a_usable_version_is_a_conflict(demo_app, version) -> None:
     locking.stale_edit_with_unreadable_version(demo_app, version)
 
 
 @pytest.mark.parametrize("version", [None, "abc"])
-def test_a_technology_edit_without_a_usable_version_is_a_conflict(demo_app, version) -> None:  # type: ignore[no-untyped-def]
+def test_a_technology_edit_without_a_usable_version_is_a_conflict(demo_app, version) -> None:
     locking.technology_edit_with_unreadable_version(demo_app, version)
 
 
 @pytest.mark.parametrize("version", [None, "abc"])
-def test_status_changes_without_a_usable_version_are_conflicts(demo_app, version) -> None:  # type: ignore[no-untyped-def]
+def test_status_changes_without_a_usable_version_are_conflicts(demo_app, version) -> None:
     locking.status_and_retire_with_unreadable_version(demo_app, version)
 
 
 @pytest.mark.parametrize("version", [None, "abc"])
-def test_a_move_without_a_usable_version_keeps_the_plan(demo_app, version) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_without_a_usable_version_keeps_the_plan(demo_app, version) -> None:
     locking.move_with_unreadable_version(demo_app, version)
 
 

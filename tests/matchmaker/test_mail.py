@@ -17,12 +17,12 @@ from .test_workflow import _project_in
 from .web import login, technology_form
 
 
-def _outbox(app) -> list[OutboxEmail]:  # type: ignore[no-untyped-def]
+def _outbox(app) -> list[OutboxEmail]:
     with app.extensions["sqlalchemy_sessionmaker"]() as session:
         return list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
 
 
-def _queue_mail(app, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _queue_mail(app, count: int) -> list[int]:
     """Rows written without the ORM unit of work, so no job is woken: the test delivers them itself."""
     with app.extensions["sqlalchemy_write_sessionmaker"]() as session:
         ids = list(session.scalars(insert(OutboxEmail).returning(OutboxEmail.id), [
@@ -33,7 +33,7 @@ def _queue_mail(app, count: int) -> list[int]:  # type: ignore[no-untyped-def]
     return sorted(ids)
 
 
-def _wait_until(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_until(condition, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -62,7 +62,7 @@ def test_moves_mail_each_recipient_once_through_smtp(demo_app) -> None:
     assert len({m["Message-ID"] for m in sink.messages}) == len(rows)
 
 
-def twenty_simultaneous_moves(app) -> None:  # type: ignore[no-untyped-def]
+def twenty_simultaneous_moves(app) -> None:
     """20 moves at once across three app processes' worth of workers; each mail reaches the sink once."""
     projects = [_project_in(app, Stage.PROPOSED) for _ in range(20)]
     with smtp_sink() as (sink, port):
@@ -72,7 +72,7 @@ def twenty_simultaneous_moves(app) -> None:  # type: ignore[no-untyped-def]
         start = threading.Barrier(20)
         statuses: list[int] = []
 
-        def move(client, project_id: int) -> None:  # type: ignore[no-untyped-def]
+        def move(client, project_id: int) -> None:
             start.wait()
             statuses.append(client.post(f"/projects/{project_id}/moves/accept", data={"version": "1"}).status_code)
 

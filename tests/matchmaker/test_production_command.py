@@ -28,7 +28,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _edit_a_thousand_times(app) -> None:  # type: ignore[no-untyped-def]
+def _edit_a_thousand_times(app) -> None:
     with app.extensions["sqlalchemy_write_sessionmaker"]() as session:
         records = [*session.scalars(select(Technology)), *session.scalars(select(Challenge))]
         for number in range(1000):

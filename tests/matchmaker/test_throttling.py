@@ -24,7 +24,7 @@ def test_the_delay_doubles_from_the_limit_up_to_a_ceiling(failures: int, limit: 
     assert throttle.delay_after(failures, limit, LIMITS) == seconds
 
 
-def _fail(client, email: str = ADMIN, times: int = 1) -> list[int]:  # type: ignore[no-untyped-def]
+def _fail(client, email: str = ADMIN, times: int = 1) -> list[int]:
     return [client.post("/login", data={"email": email, "password": "wrong-password"}).status_code for _ in range(times)]
 
 
@@ -127,7 +127,7 @@ def test_simultaneous_wrong_passwords_evaluate_no_more_than_the_limit(demo_app, 
     throttling.simultaneous_wrong_passwords(demo_app, monkeypatch)
 
 
-def _deactivate(app, email: str) -> None:  # type: ignore[no-untyped-def]
+def _deactivate(app, email: str) -> None:
     session = app.extensions["sqlalchemy_write_sessionmaker"]()
     session.scalar(select(User).where(User.email == email)).is_active = False
     session.commit()

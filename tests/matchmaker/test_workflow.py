@@ -51,7 +51,7 @@ def test_two_coordinators_approving_the_same_pilot_at_once_exactly_one_succeeds(
     start = threading.Barrier(2)
     statuses: list[int] = []
 
-    def approve(client) -> None:  # type: ignore[no-untyped-def]
+    def approve(client) -> None:
         start.wait()
         statuses.append(client.post(f"/projects/{project_id}/moves/approve_pilot", data={**APPROVE, "version": "1"}).status_code)
 
@@ -69,7 +69,7 @@ def test_two_coordinators_approving_the_same_pilot_at_once_exactly_one_succeeds(
     assert session.get(Project, project_id).stage is Stage.PILOT_APPROVED
 
 
-def _version(demo_app, project_id: int) -> str:  # type: ignore[no-untyped-def]
+def _version(demo_app, project_id: int) -> str:
     session = demo_app.extensions["sqlalchemy_sessionmaker"]()
     try:
         return str(session.get(Project, project_id).version)

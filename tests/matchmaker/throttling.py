@@ -11,13 +11,13 @@ from .web import ACCOUNTS, PASSWORDS
 ADMIN = ACCOUNTS["admin"]
 
 
-def client_from(app, address: str):  # type: ignore[no-untyped-def]
+def client_from(app, address: str):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
 
 
-def count_password_checks(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+def count_password_checks(monkeypatch) -> list[str]:
     """Every password evaluation, by the hash it was checked against."""
     checked: list[str] = []
     original = accounts.check_password_hash
@@ -30,7 +30,7 @@ def count_password_checks(monkeypatch) -> list[str]:  # type: ignore[no-untyped-
     return checked
 
 
-def simultaneous_wrong_passwords(app, monkeypatch, count: int = 30) -> None:  # type: ignore[no-untyped-def]
+def simultaneous_wrong_passwords(app, monkeypatch, count: int = 30) -> None:
     """`count` guesses at once from one client: no more than the limit are evaluated, the rest
     are told when to come back, and the owner signs in from elsewhere at once."""
     app.config["LOGIN_FIRST_DELAY_SECONDS"] = 60  # the burst must not outlast the first delay

@@ -21,14 +21,14 @@ ACCOUNTS = {
 }
 
 
-def login(client, who: str):  # type: ignore[no-untyped-def]
+def login(client, who: str):
     password = PASSWORDS[who.split("_")[0].rstrip("2")]
     response = client.post("/login", data={"email": ACCOUNTS[who], "password": password})
     assert response.status_code == 302, response.text[:500]
     return client
 
 
-def state_fingerprint(app) -> tuple:  # type: ignore[no-untyped-def]
+def state_fingerprint(app) -> tuple:
     """Counts and versions that any accepted change would move."""
     session = app.extensions["sqlalchemy_sessionmaker"]()
     try:
@@ -46,7 +46,7 @@ def state_fingerprint(app) -> tuple:  # type: ignore[no-untyped-def]
         session.close()
 
 
-def challenge_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+def challenge_form(**overrides) -> dict:
     data = {
         "title": "駅前の放置自転車", "description": "駅前に放置自転車が多く、歩行者の通行を妨げています。",
         "field_keys": ["mobility"], "target": "駅周辺", "budget_range": "under_1m", "desired_start": "2027-04-01",
@@ -56,7 +56,7 @@ def challenge_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
     return data
 
 
-def technology_form(**overrides) -> dict:  # type: ignore[no-untyped-def]
+def technology_form(**overrides) -> dict:
     data = {
         "title": "放置自転車の自動検知", "description": "カメラ映像から放置自転車を検知し、撤去の計画を支援します。",
         "field_keys": ["mobility", "safety"], "maturity": "piloted", "price_band": "under_1m",

@@ -17,7 +17,7 @@ from tests import factories
 from tests.conftest import fast_hash
 
 
-def _new_challenge(session, title: str) -> Challenge:  # type: ignore[no-untyped-def]
+def _new_challenge(session, title: str) -> Challenge:
     municipality = session.scalar(select(Municipality).where(Municipality.name == "堺市"))
     challenge = Challenge(municipality_id=municipality.id, title=title, status=ChallengeStatus.OPEN,
                           description="一人暮らしの高齢者の見守りと異変の早期発見をしたい。")

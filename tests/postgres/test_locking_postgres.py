@@ -8,7 +8,7 @@ from tests.matchmaker import locking
 
 
 @pytest.mark.parametrize("version", [None, "abc", str(2**31)])
-def test_a_challenge_edit_without_a_usable_version_is_a_conflict_on_postgres(pg_app, version) -> None:  # type: ignore[no-untyped-def]
+def test_a_challenge_edit_without_a_usable_version_is_a_conflict_on_postgres(pg_app, version) -> None:
     locking.stale_edit_with_unreadable_version(pg_app, version)
 
 

@@ -56,7 +56,7 @@ def test_two_coordinators_approving_at_once_on_postgres_exactly_one_succeeds(pg_
     start = threading.Barrier(2)
     statuses: list[int] = []
 
-    def approve(client) -> None:  # type: ignore[no-untyped-def]
+    def approve(client) -> None:
         start.wait()
         statuses.append(client.post(f"/projects/{project_id}/moves/approve_pilot",
                                     data={**APPROVE, "version": "1"}).status_code)
