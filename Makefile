@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install translations run serve test system-deps bench bench-quality bench-speed bench-load clean messages
+.PHONY: install translations run serve test lint system-deps bench bench-quality bench-speed bench-load clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,9 +76,14 @@ serve: install
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
-test: install system-deps
+test: install system-deps lint
 	$(PYTEST) --db=sqlite -m "not postgres" $(PYTEST_ARGS)
 	$(PYTEST) --db=postgres $(PYTEST_ARGS)
+
+# ruff and mypy with the configuration in pyproject.toml (part of `make test`).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: bench-quality bench-speed
 

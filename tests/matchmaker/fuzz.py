@@ -104,7 +104,7 @@ def run(app, *, examples: int) -> None:
         role = data.draw(st.sampled_from(ROLES), label="role")
         _endpoint, method, template = data.draw(st.sampled_from(all_routes), label="route")
         path = _path(template, data.draw)
-        query = data.draw(st.one_of(st.just({}), _fields(names).map(
+        query: dict[str, Any] = data.draw(st.one_of(st.just({}), _fields(names).map(
             lambda f: {k: v for k, v in f.items() if FILE not in v})), label="query")
         form = data.draw(_fields(names), label="form") if method == "POST" else None
         response = clients[role].open(path, method=method, query_string=query,

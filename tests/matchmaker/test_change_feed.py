@@ -212,6 +212,7 @@ def test_a_snapshot_saves_the_replayed_changes_so_a_new_worker_starts_from_them(
     assert unchanged == saved_before
     assert saved_after.position == head > saved_before.position
     assert fresh._mark == saved_after  # it started from the snapshot: nothing left to replay
+    assert engine is not None
     assert "自動運転の乗合シャトル" in engine.challenge(str(challenge.id)).description
 
 

@@ -13,7 +13,9 @@ from .web import challenge_form, login, technology_form
 
 
 def _new_id(location: str) -> int:
-    return int(re.search(r"/(\d+)$", location).group(1))
+    found = re.search(r"/(\d+)$", location)
+    assert found is not None, location
+    return int(found.group(1))
 
 
 def test_an_officer_sees_ranked_companies_with_reasons_for_a_new_issue(demo_app) -> None:

@@ -70,7 +70,9 @@ def test_gunicorn_answers_rankings_soon_after_a_thousand_edits(tmp_path, demo_db
                 assert server.poll() is None and time.monotonic() - began < 60, "gunicorn did not come up"
                 time.sleep(0.2)
         up_after = time.monotonic() - began
-        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+        assert found is not None, login_page[:300]
+        token = found.group(1)
         opener.open(base + "/login", urllib.parse.urlencode({
             "csrf_token": token, "email": "officer.kawachinagano@demo.matchmaker.example",
             "password": "demo-officer-2026"}).encode(), timeout=30)

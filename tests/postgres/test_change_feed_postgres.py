@@ -17,6 +17,12 @@ from tests import factories
 from tests.conftest import fast_hash
 
 
+def _synced(service, session):
+    engine = service.sync(session)
+    assert engine is not None, "the engine has a fitted state to sync"
+    return engine
+
+
 def _new_challenge(session, title: str) -> Challenge:
     municipality = session.scalar(select(Municipality).where(Municipality.name == "堺市"))
     challenge = Challenge(municipality_id=municipality.id, title=title, status=ChallengeStatus.OPEN,
@@ -38,10 +44,10 @@ def test_a_change_committed_after_a_later_one_was_read_is_still_applied(pg_app) 
         second = _new_challenge(b, "後から書いた課題")  # ... txn B inserts and commits first
         b.commit()
         with reads() as session:
-            seen_before = set(service.sync(session).challenges_.position)
+            seen_before = set(_synced(service, session).challenges_.position)
         a.commit()
         with reads() as session:
-            seen_after = set(service.sync(session).challenges_.position)
+            seen_after = set(_synced(service, session).challenges_.position)
         a.close(), b.close()
 
     assert first.id < second.id
