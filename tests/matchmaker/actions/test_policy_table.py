@@ -7,9 +7,7 @@ policy module, so the table checks the code against the rules.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -33,11 +31,10 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def engine(reference_db_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def engine(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One database for the module: each case runs in a transaction that is rolled back."""
-    path = tmp_path_factory.mktemp("policy-table") / "db.sqlite3"
-    shutil.copy(reference_db_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    url = databases.create("reference", tmp_path_factory.mktemp("policy-table"))
+    engine = make_engine(url)
     with Session(engine) as session:
         own, other = factories.municipality(session, "河内長野市"), factories.municipality(session, "豊中市")
         lead, rival = factories.make_organization(session), factories.make_organization(session)
@@ -67,6 +64,7 @@ def engine(reference_db_template: Path, tmp_path_factory: pytest.TempPathFactory
         }
     yield engine
     engine.dispose()
+    databases.drop(url)
 
 
 def _challenge_input(**overrides: Any) -> catalogue.ChallengeInput:

@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from models import Notification, Role, Stage
 from tests import factories
-from tests.conftest import _make_app
+from tests.conftest import _make_app, dispose
 
 SIZES = (12, 200)
 VIEWERS = ("officer", "member", "coordinator", "admin")
@@ -72,10 +72,11 @@ def _counting(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def _query_counts(tmp_path, template, monkeypatch, projects: int) -> dict[tuple[str, str], int]:
+def _query_counts(tmp_path, databases, monkeypatch, projects: int) -> dict[tuple[str, str], int]:
     folder = tmp_path / str(projects)
     folder.mkdir()
-    app = _make_app(folder, template, monkeypatch)
+    url = databases.create("reference", folder)
+    app = _make_app(folder, url, monkeypatch)
     ids = _populate(app, projects)
     counts = {}
     for viewer in VIEWERS:
@@ -87,12 +88,13 @@ def _query_counts(tmp_path, template, monkeypatch, projects: int) -> dict[tuple[
             with _counting(app) as statements:
                 assert client.get(url).status_code == 200
             counts[viewer, page] = len(statements)
-    app.extensions["sqlalchemy_engine"].dispose()
+    dispose(app)
+    databases.drop(url)
     return counts
 
 
-def test_pages_cost_the_same_queries_with_12_and_200_projects(tmp_path, reference_db_template, monkeypatch) -> None:
-    small, large = (_query_counts(tmp_path, reference_db_template, monkeypatch, n) for n in SIZES)
+def test_pages_cost_the_same_queries_with_12_and_200_projects(tmp_path, databases, monkeypatch) -> None:
+    small, large = (_query_counts(tmp_path, databases, monkeypatch, n) for n in SIZES)
 
     grown = {key: (small[key], large[key]) for key in small if small[key] != large[key]}
     assert not grown, f"queries that grow with the data (12 projects, 200 projects): {grown}"
