@@ -209,13 +209,16 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
         lambda: check_password(data.password, field="password"),
         lambda: _member_category(data.member_category),
     )
+    # Hashed before the first query, whatever the outcome: the same work for a registered address
+    # as for a new one (timing tells nothing), and on SQLite the slow hash runs before this
+    # anonymous request's transaction takes the write lock, not while it holds it.
+    password_hash = hash_password(password)
     if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
         raise Conflict(_l("この団体名は既に登録されています。"))
     existing = session.scalar(select(User).where(User.email == member_email))
     if existing is not None:
         # The page must not tell a stranger which addresses are registered: the applicant sees
         # the usual confirmation, and the address's owner is told by mail instead.
-        hash_password(password)  # the same work as a real application, so timing tells nothing
         _tell_owner_of_repeated_application(session, existing)
         return None
     organization = Organization(
@@ -224,7 +227,7 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
         contact_email=contact_email, contact_phone=phone,
     )
     member = User(email=member_email, display_name=member_name, role=Role.COMPANY_MEMBER,
-                  password_hash=hash_password(password), organization=organization, is_active=False)
+                  password_hash=password_hash, organization=organization, is_active=False)
     session.add_all([organization, member])
     session.flush()
     record_change(session, actor=None, entity_type="organization", entity_id=organization.id,

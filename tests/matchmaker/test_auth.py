@@ -32,15 +32,12 @@ def test_wrong_password_gets_a_vague_message(demo_app) -> None:
     assert "メールアドレスまたはパスワードが正しくありません" in response.text
 
 
-@pytest.mark.sqlite
-def test_the_slow_password_check_does_not_hold_the_sqlite_write_lock(demo_app, monkeypatch) -> None:
-    """scrypt takes a third of a second: a sign-in must not stop every other writer meanwhile."""
-    from matchmaker.actions import accounts
+def _probing_the_write_lock(app, slow, seen: list[str]):  # type: ignore[no-untyped-def]
+    """`slow` (a password hash function) that first tries to take the SQLite write lock from
+    another connection, without waiting, and notes whether it was free."""
+    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
 
-    path = demo_app.config["DATABASE_URL"].removeprefix("sqlite:///")
-    real_check, seen = accounts.check_password_hash, []
-
-    def check_while_another_writer_begins(stored: str, password: str) -> bool:
+    def probe(*args, **kwargs):  # type: ignore[no-untyped-def]
         other = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
@@ -50,14 +47,42 @@ def test_the_slow_password_check_does_not_hold_the_sqlite_write_lock(demo_app, m
             seen.append(str(error))
         finally:
             other.close()
-        return real_check(stored, password)
+        return slow(*args, **kwargs)
 
-    monkeypatch.setattr(accounts, "check_password_hash", check_while_another_writer_begins)
+    return probe
+
+
+@pytest.mark.sqlite
+def test_the_slow_password_check_does_not_hold_the_sqlite_write_lock(demo_app, monkeypatch) -> None:
+    """scrypt takes a third of a second: a sign-in must not stop every other writer meanwhile."""
+    from matchmaker.actions import accounts
+
+    seen: list[str] = []
+    monkeypatch.setattr(accounts, "check_password_hash", _probing_the_write_lock(
+        demo_app, accounts.check_password_hash, seen))
     client = demo_app.test_client()
     wrong = client.post("/login", data={"email": ACCOUNTS["officer"], "password": "wrong-password"})
     right = client.post("/login", data={"email": ACCOUNTS["admin"], "password": PASSWORDS["admin"]})
 
     assert (wrong.status_code, right.status_code) == (400, 302)
+    assert seen == ["write lock free", "write lock free"]
+
+
+@pytest.mark.sqlite
+def test_an_anonymous_application_hashes_its_password_before_taking_the_sqlite_write_lock(
+        demo_app, monkeypatch) -> None:
+    from matchmaker.actions import accounts
+
+    seen: list[str] = []
+    monkeypatch.setattr(accounts, "generate_password_hash", _probing_the_write_lock(
+        demo_app, accounts.generate_password_hash, seen))
+    application = {"organization_name": "ロック検証株式会社", "member_category": "corporate",
+                   "contact_email": "info@lock.example.jp", "member_name": "山田", "password": "long-enough-pass"}
+    new = demo_app.test_client().post("/join", data={**application, "member_email": "new@lock.example.jp"})
+    registered = demo_app.test_client().post("/join", data={**application, "organization_name": "ロック検証2株式会社",
+                                                            "member_email": ACCOUNTS["member"]})
+
+    assert (new.status_code, registered.status_code) == (200, 200)
     assert seen == ["write lock free", "write lock free"]
 
 
