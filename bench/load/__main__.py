@@ -417,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
 
+    load_before = os.getloadavg()[0]
     directory = Path(tempfile.mkdtemp(prefix="matchmaker-load-"))
     try:
         print(f"preparing a copy of the demo data in {directory} …", flush=True)
@@ -449,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     header = (f"{dt.date.today().isoformat()}, {os.cpu_count()} cores, gunicorn -w {args.workers} (sync) on SQLite, "
               f"{args.users} users for {args.seconds:.0f} s, think time {args.think:g} s, closed loop; "
-              f"the driver runs on the same machine. Single-user figures: the same server, one request at a time.")
+              f"the driver runs on the same machine. Single-user figures: the same server, one request at a time. "
+              f"1-minute load average before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
+              f"(anything above ~2 means other work shared the two cores).")
     print("\n" + header + "\n")
     print("\n".join(lines))
     if not args.no_results:
