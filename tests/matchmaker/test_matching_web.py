@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from sqlalchemy import select
 
 from matchmaker import create_app
-from models import Challenge, Technology
+from models import Challenge, ChallengeStatus, Technology
 
 from .web import challenge_form, login, technology_form
 
@@ -118,10 +119,23 @@ def test_fuzzy_search_finds_municipalities_and_organizations(demo_app) -> None:
 def test_filters_and_pagination(demo_app) -> None:
     client = login(demo_app.test_client(), "member")
 
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    open_titles = set(session.scalars(select(Challenge.title).where(Challenge.status == ChallengeStatus.OPEN)))
+    closed_titles = set(session.scalars(select(Challenge.title).where(Challenge.status != ChallengeStatus.OPEN)))
+    session.close()
+    per_page = demo_app.config["PAGE_SIZE"]
+    pages = math.ceil(len(open_titles) / per_page)
+    assert pages >= 2, "the test needs more open challenges than one page holds"
+
     page_one = client.get("/challenges?status=open").text
     page_two = client.get("/challenges?status=open&page=2").text
     osaka_city = client.get("/challenges?region=大阪市").text
 
-    assert "62 件" in page_one and "2 / 4 ページ" in page_two
+    def titles_on(page: str) -> set[str]:
+        return {title for title in open_titles | closed_titles if title in page}
+
+    assert f"{len(open_titles)} 件" in page_one and f"2 / {pages} ページ" in page_two
+    assert len(titles_on(page_one)) == per_page and titles_on(page_one) <= open_titles
+    assert titles_on(page_two) <= open_titles and not titles_on(page_one) & titles_on(page_two)
     assert "Multilingual support for foreign residents" in osaka_city
     assert "ニュータウンの坂道" not in osaka_city

@@ -73,5 +73,5 @@ def test_demo_projects_tell_the_whole_story(demo_app) -> None:
     stages = {p.stage for p in projects}
     rollouts = [p for p in projects if p.origin_project_id is not None]
     assert stages == set(Stage)
-    assert len(rollouts) == 1 and rollouts[0].origin.stage is Stage.IMPLEMENTED
+    assert rollouts and all(r.origin.stage is Stage.IMPLEMENTED for r in rollouts)
     assert all(p.changes and p.changes[-1].to_stage is p.stage for p in projects)
