@@ -180,7 +180,7 @@ def load_demo_projects(session: Session) -> Counter[str]:
     technology_keys = {t["key"]: (o["name"], t["title"]) for o in demo_organizations() for t in o.get("technology", [])}
     challenges = {(c.municipality.name, c.title): c for c in session.scalars(select(Challenge))}
     technologies = {(t.organization.name, t.title): t for t in session.scalars(select(Technology))}
-    from matchmaker.actions.workflow import MOVES
+    from matchmaker.actions.workflow import MOVES, rollout_title
     from matchmaker.policies import Permission, can
 
     users = list(session.scalars(select(User).where(User.role != Role.ADMIN)))
@@ -240,7 +240,7 @@ def load_demo_projects(session: Session) -> Counter[str]:
     for record in document.get("rollout", []):
         origin = by_title[record["origin"]]
         targets = [m for m in session.scalars(select(Municipality).where(Municipality.name.in_(record["municipalities"])))]
-        title = f"{origin.title}（{'、'.join(m.name for m in targets)}への横展開）"
+        title = rollout_title(origin.title, [m.name for m in targets])
         if title in existing:
             continue
         project = Project(

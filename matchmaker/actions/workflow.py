@@ -156,6 +156,12 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
     return project
 
 
+def rollout_title(origin_title: str, places: Sequence[str]) -> str:
+    """A rollout's title: stored data that everyone reads, so in the forum's language whoever
+    starts it (not translated into the language of the person who clicked), as seeding writes it."""
+    return f"{origin_title}（{'、'.join(places)}への横展開）"[:160]
+
+
 def start_rollout(session: Session, origin_id: int, *, actor: User, municipality_ids: Sequence[int],
                   pattern: str, comment: str = "") -> Project:
     """Start a rollout (横展開) of an implemented project to other municipalities.
@@ -176,9 +182,8 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     targets = [m for m in targets if m.id not in existing]
     if not targets:
         raise ValidationError(field_errors={"municipality_ids": [_l("展開先の自治体を選んでください。")]})
-    names = "、".join(m.name for m in targets)
     project = Project(
-        title=_l("%(title)s（%(places)sへの横展開）", title=origin.title, places=names).__str__()[:160],
+        title=rollout_title(origin.title, [m.name for m in targets]),
         summary=origin.summary, stage=Stage.PROPOSED, lead_organization_id=origin.lead_organization_id,
         created_by=actor, origin=origin, rollout_pattern=rollout_pattern, technologies=list(origin.technologies),
         municipalities=targets, organizations=list(origin.organizations),

@@ -156,6 +156,25 @@ def test_an_implemented_project_recommends_where_to_roll_out_and_links_both_ways
     assert "大阪市" in origin_page  # the rollout shows on its origin
 
 
+def test_a_rollouts_title_does_not_depend_on_the_language_of_whoever_started_it(demo_app) -> None:
+    # The title is data everyone reads (and seeding writes it in Japanese): an English-speaking
+    # coordinator must not store "… (rollout to 大阪市)".
+    origin_title = "急坂の住宅地でのグリーンスローモビリティ運行"
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    origin_id = session.scalar(select(Project.id).where(Project.title == origin_title))
+    session.close()
+    coordinator = login(demo_app.test_client(), "coordinator")
+    coordinator.post("/language", data={"lang": "en", "next": "/"})
+
+    created = coordinator.post(f"/projects/{origin_id}/rollout", data={"municipality_ids": ["1"], "pattern": "as_is"})
+
+    assert created.status_code == 302
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    rollout = session.get(Project, int(created.headers["Location"].rsplit("/", 1)[1]))
+    assert rollout.title == f"{origin_title}（大阪市への横展開）"
+    session.close()
+
+
 def test_only_an_implemented_project_can_be_rolled_out(demo_app) -> None:
     project_id = _project_in(demo_app, Stage.IN_PILOT)
     coordinator = login(demo_app.test_client(), "coordinator")
