@@ -32,12 +32,12 @@ def test_wrong_password_gets_a_vague_message(demo_app) -> None:
     assert "メールアドレスまたはパスワードが正しくありません" in response.text
 
 
-def _probing_the_write_lock(app, slow, seen: list[str]):  # type: ignore[no-untyped-def]
+def _probing_the_write_lock(app, slow, seen: list[str]):
     """`slow` (a password hash function) that first tries to take the SQLite write lock from
     another connection, without waiting, and notes whether it was free."""
     path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
 
-    def probe(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def probe(*args, **kwargs):
         other = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
