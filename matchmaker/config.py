@@ -55,6 +55,8 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
         "MAIL_FROM": "matchmaker@example.invalid",
+        # The site's public address (https://…), for absolute links in mail; "" gives paths.
+        "PUBLIC_BASE_URL": "",
         "SMTP_TIMEOUT_SECONDS": 10,
         "JOBS": "thread",
         "JOBS_SWEEP_SECONDS": 30,

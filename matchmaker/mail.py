@@ -12,6 +12,10 @@ failure while or after the data was handed over may have delivered it, so that r
 `failed` with the reason and is not retried. Claims left by a worker that died are failed the same
 way. Each message carries a Message-ID derived from its row, for receivers that deduplicate.
 
+Rows hold a kind and parameters, not text: the subject and body are rendered here, just before
+sending, in the recipient's language (matchmaker/notifications.py), with absolute links when
+MATCHMAKER_PUBLIC_BASE_URL is set.
+
 With MATCHMAKER_SMTP_HOST set, mail goes out over SMTP; otherwise each message is written as an
 .eml file under instance/outbox/, where a developer can open it.
 """
@@ -34,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from models import OutboxEmail, utcnow
 
+from . import notifications
 from .db import session_scope
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,10 @@ class Claimed:
     subject: str
     body: str
     attempts: int
+    kind: str = ""
+    params: dict | None = None
+    locale: str | None = None
+    project_id: int | None = None
 
 
 class Ambiguous(Exception):
@@ -81,7 +90,8 @@ def claim(app: Flask, ids: list[int] | None = None, limit: int = BATCH) -> list[
             update(OutboxEmail).where(OutboxEmail.id.in_(candidates.scalar_subquery()), OutboxEmail.status == "pending")
             .values(status="claimed", claimed_at=now)
             .returning(OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.subject, OutboxEmail.body,
-                       OutboxEmail.attempts)
+                       OutboxEmail.attempts, OutboxEmail.kind, OutboxEmail.params, OutboxEmail.locale,
+                       OutboxEmail.project_id)
         ).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
@@ -128,7 +138,12 @@ def _send_batch(app: Flask, batch: list[Claimed]) -> tuple[int, bool]:
             for mail in batch:
                 tried += 1
                 try:
-                    send(_message(app, mail))
+                    message = _message(app, mail)
+                except (KeyError, ValueError, TypeError) as error:  # a kind this version cannot render
+                    _retry_or_fail(app, mail, error, permanent=True)
+                    continue
+                try:
+                    send(message)
                 except Ambiguous as error:
                     _finish(app, mail.id, status="failed", attempts=mail.attempts + 1,
                             last_error=f"outcome unknown, not retried: {error}"[:500])
@@ -169,15 +184,25 @@ def _retry_or_fail(app: Flask, mail: Claimed, error: Exception, *, permanent: bo
         log.warning("mail %s to %s failed (attempt %d): %s", mail.id, mail.recipient, attempts, reason)
 
 
+def _render(app: Flask, mail: Claimed) -> tuple[str, str]:
+    """Subject and body in the recipient's language, rendered here, outside the transaction
+    that wrote the row; rows written before kinds existed carry their text."""
+    if not mail.kind:
+        return mail.subject, mail.body
+    return notifications.mail(mail.kind, mail.params, locale=mail.locale, project_id=mail.project_id,
+                              base_url=str(app.config.get("PUBLIC_BASE_URL") or ""))
+
+
 def _message(app: Flask, mail: Claimed) -> EmailMessage:
+    subject, body = _render(app, mail)
     message = EmailMessage()
     message["From"] = app.config["MAIL_FROM"]
     message["To"] = mail.recipient
-    message["Subject"] = mail.subject
+    message["Subject"] = subject
     domain = str(app.config["MAIL_FROM"]).rpartition("@")[2] or "matchmaker.invalid"
     message["Message-ID"] = make_msgid(f"outbox-{mail.id}", domain=domain)
     message["X-Matchmaker-Outbox-Id"] = str(mail.id)
-    message.set_content(mail.body)
+    message.set_content(body)
     return message
 
 

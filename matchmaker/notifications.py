@@ -64,8 +64,27 @@ def render(kind: str, params: Mapping[str, Any], locale: str | None) -> str:
     return translate(locale, MESSAGES[kind], **values)
 
 
-def mail(kind: str, params: Mapping[str, Any], *, locale: str | None, project_id: int) -> tuple[str, str]:
-    """(subject, body) of the mail that goes with a notification."""
+# Mails without a notification: (subject, body) message ids, and the path the body links to.
+MAIL_ONLY: dict[str, tuple[str, str, str]] = {
+    "repeated_application": (
+        N_("[OSPFマッチング] 入会申請について"),
+        N_("このメールアドレスで入会申請がありましたが、このアドレスは既に登録されています。"
+           "ご本人の場合は、登録済みのアカウントでログインしてください。"
+           "お心当たりがない場合は、このメールを破棄してください。"),
+        "/login",
+    ),
+}
+
+
+def mail(kind: str, params: Mapping[str, Any] | None, *, locale: str | None, project_id: int | None,
+         base_url: str = "") -> tuple[str, str]:
+    """(subject, body) of an outbox row, rendered by the delivery job for its recipient. Links
+    are absolute when the public base URL is configured. Raises KeyError for an unknown kind."""
+    params = params or {}
+    base = base_url.rstrip("/")
+    if kind in MAIL_ONLY:
+        subject, body, path = MAIL_ONLY[kind]
+        return translate(locale, subject)[:200], f"{translate(locale, body)}\n\n{base}{path}\n"
     subject = translate(locale, SUBJECT, title=params.get("title", ""))[:200]
-    body = f"{render(kind, params, locale)}\n\n{translate(locale, PROJECT)}: /projects/{project_id}\n"
+    body = f"{render(kind, params, locale)}\n\n{translate(locale, PROJECT)}: {base}/projects/{project_id}\n"
     return subject, body

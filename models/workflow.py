@@ -183,8 +183,14 @@ class OutboxEmail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    # What to say, rendered by the delivery job in the recipient's language (never in the
+    # action's transaction). Rows written before keep their text in subject and body.
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    locale: Mapped[str | None] = mapped_column(String(5), comment="the recipient's language when written")
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

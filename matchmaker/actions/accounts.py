@@ -27,7 +27,6 @@ from models import (
 )
 
 from ..domain.errors import Conflict, NotFound, ValidationError
-from ..notifications import N_, translate
 from ..policies import Permission, require
 from .audit import record_change
 from .validation import check_password, clean_email, clean_text
@@ -236,11 +235,7 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
 
 
 def _tell_owner_of_repeated_application(session: Session, owner: User) -> None:
-    subject = translate(owner.locale, N_("[OSPFマッチング] 入会申請について"))
-    body = translate(owner.locale, N_("このメールアドレスで入会申請がありましたが、このアドレスは既に登録されています。"
-                                      "ご本人の場合は、登録済みのアカウントでログインしてください。"
-                                      "お心当たりがない場合は、このメールを破棄してください。"))
-    session.add(OutboxEmail(recipient=owner.email, subject=subject, body=body + "\n\n/login\n"))
+    session.add(OutboxEmail(recipient=owner.email, locale=owner.locale, kind="repeated_application"))
     record_change(session, actor=None, entity_type="user", entity_id=owner.id, action="user:repeated_application")
 
 

@@ -36,7 +36,6 @@ from models import (
     utcnow,
 )
 
-from .. import notifications
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..policies import Permission, can, require
 from ..policies import catalogue as catalogue_policy
@@ -318,14 +317,15 @@ def _record(session: Session, project: Project, *, actor: User, move: str, sourc
 
 def _notify(session: Session, project: Project, *, actor: User, kind: str, **params: Any) -> None:
     """Tell everyone else in the project. The notification keeps the kind and parameters, so
-    the inbox renders it in its reader's language; the mail is rendered for its recipient."""
+    the inbox renders it in its reader's language, and the delivery job renders the mail in its
+    recipient's (no text is rendered in this transaction)."""
     params = {"title": project.title, **params}
     for person in project_policy.participants(session, project):
         if person.id == actor.id:
             continue
         session.add(Notification(user_id=person.id, project_id=project.id, kind=kind, params=params))
-        subject, body = notifications.mail(kind, params, locale=person.locale, project_id=project.id)
-        session.add(OutboxEmail(recipient=person.email, subject=subject, body=body))
+        session.add(OutboxEmail(recipient=person.email, locale=person.locale, kind=kind, params=params,
+                                project_id=project.id))
 
 
 STAGE_LABELS = {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
 
-from matchmaker import notifications
+from sqlalchemy import insert, select
+
+from matchmaker import mail, notifications
 from matchmaker.actions import workflow
-from models import Notification, OutboxEmail, Role, Stage
+from models import Notification, OutboxEmail, Role, Stage, utcnow
 from tests import factories
 
 
@@ -35,8 +39,54 @@ def test_a_move_notifies_in_each_readers_language_without_an_app(db_session) -> 
     mails = {m.recipient: m for m in db_session.scalars(select(OutboxEmail))}
     assert (stored[english.id].kind, stored[english.id].params) == (
         "move", {"title": "坂道の乗合交通", "from": "proposed", "to": "accepted"})
-    assert mails[english.email].subject == "[OSPF Matching] 坂道の乗合交通"
-    assert "Under discussion" in mails[english.email].body and "協議中" in mails[japanese.email].body
+    assert {(m.kind, m.locale, m.project_id) for m in mails.values()} >= {("move", "en", project.id)}
+    # The action's transaction holds no rendered text: the delivery job renders it.
+    assert all(m.subject == "" and m.body == "" for m in mails.values())
+    assert mails[japanese.email].params == mails[english.email].params == stored[english.id].params
+
+
+def test_each_recipient_of_a_move_gets_mail_in_their_language_rendered_at_delivery(app) -> None:
+    app.config["PUBLIC_BASE_URL"] = "https://match.example.jp/"
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    municipality = factories.municipality(session, "堺市")
+    company = factories.make_organization(session)
+    project = factories.make_project(session, factories.make_challenge(session, municipality),
+                                     factories.make_technology(session, company), stage=Stage.PROPOSED,
+                                     title="坂道の乗合交通")
+    officer = factories.make_user(session, Role.MUNICIPAL_OFFICER, municipality=municipality)
+    english = factories.make_user(session, Role.COMPANY_MEMBER, organization=company, locale="en")
+    japanese = factories.make_user(session, Role.COMPANY_MEMBER, organization=company)
+    session.commit()
+
+    workflow.make_move(session, project.id, "accept", workflow.MoveInput(project.version), actor=officer)
+    session.commit()  # the inline job delivers after the commit, into instance/outbox
+    session.close()
+
+    delivered = {}
+    for path in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"):
+        message = message_from_bytes(path.read_bytes(), policy=default)
+        delivered[str(message["To"])] = (str(message["Subject"]), message.get_content())
+    en_subject, en_body = delivered[english.email]
+    ja_subject, ja_body = delivered[japanese.email]
+    assert en_subject == "[OSPF Matching] 坂道の乗合交通" and ja_subject == "[OSPFマッチング] 坂道の乗合交通"
+    assert "Proposed → Under discussion" in en_body and "協議中" not in en_body
+    assert "提案 → 協議中" in ja_body
+    assert f"https://match.example.jp/projects/{project.id}" in en_body
+
+
+def test_a_mail_of_a_kind_this_version_cannot_render_fails_without_stopping_the_others(app) -> None:
+    session = app.extensions["sqlalchemy_write_sessionmaker"]()
+    ids = list(session.scalars(insert(OutboxEmail).returning(OutboxEmail.id), [
+        {"recipient": "a@example.jp", "kind": "no_such_kind", "params": {}, "status": "pending", "attempts": 0,
+         "last_error": "", "subject": "", "body": "", "created_at": utcnow()},
+        {"recipient": "b@example.jp", "kind": "repeated_application", "locale": "en", "status": "pending",
+         "attempts": 0, "last_error": "", "subject": "", "body": "", "created_at": utcnow()}]))
+    session.commit()
+
+    assert mail.deliver(app, sorted(ids)) == 1
+    statuses = dict(session.execute(select(OutboxEmail.recipient, OutboxEmail.status)).all())
+    session.close()
+    assert statuses == {"a@example.jp": "failed", "b@example.jp": "sent"}
 
 
 def test_the_inbox_shows_a_notification_in_the_language_chosen_now(app) -> None:
