@@ -159,6 +159,7 @@ def test_a_restored_database_that_moved_past_the_state_on_another_timeline_is_de
     fresh_worker.extensions["sqlalchemy_engine"].dispose()
 
 
+@pytest.mark.sqlite
 def test_a_running_worker_drops_its_engine_when_the_database_goes_back(demo_app, tmp_path) -> None:
     _refit(demo_app)
     snapshot = tmp_path / "older.sqlite3"
@@ -216,6 +217,7 @@ def test_a_snapshot_saves_the_replayed_changes_so_a_new_worker_starts_from_them(
     assert "自動運転の乗合シャトル" in engine.challenge(str(challenge.id)).description
 
 
+@pytest.mark.sqlite
 def test_a_refit_job_does_not_hold_the_sqlite_write_lock_while_it_fits(demo_app, monkeypatch) -> None:
     from matchmaker import jobs, matching
 
