@@ -253,3 +253,15 @@ def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | N
     if integer:
         return int(value) if value.is_integer() else None
     return value
+
+
+class VocabularyForm(Form):
+    term = StringField(_l("語"), description=_l("例: 見守り。60文字以内。"))
+    variant = StringField(_l("同じ意味の語"), description=_l("例: 安否確認。60文字以内。"))
+    reason = TextAreaField(_l("理由"), description=_l("なぜこの組み合わせが必要か（必須、500文字以内）。"))
+    version = VersionField()
+
+
+class VocabularyRemoveForm(Form):
+    reason = StringField(_l("削除する理由"))
+    version = VersionField()

@@ -41,6 +41,8 @@ from scoring.explain import Explanation, explain
 from scoring.pairs import PairScore, rank_pairs
 from scoring.persist import IncompatibleState, load, save
 
+from .vocabulary import Analyzers
+
 log = logging.getLogger(__name__)
 
 MARKER = "app.json"
@@ -169,6 +171,9 @@ class MatchService:
         self._mark: FeedMark | None = None
         self._refit_requested_at = 0.0
         self._refit_requested_for: MatchEngine | None = None
+        # The synonym table (built-in plus coordinators' pairs) is written beside the state.
+        self._analyzers = Analyzers(state_path.with_name(state_path.name + "-vocabulary"))
+        self._vocabulary: str | None = None  # the key of the vocabulary self._engine was fitted on
 
     # -- lifecycle ----------------------------------------------------------------------
     def rebuild(self, session: Session) -> MatchEngine | None:
@@ -184,22 +189,25 @@ class MatchService:
         if not challenges or not technologies:
             log.info("no open issue or no technology yet: nothing to fit")
             return None
-        engine = MatchEngine(top_k=self.top_k)
-        if self._engine is not None:
-            engine.token_cache_ = self._engine.token_cache_  # refits never re-tokenise
+        analyzer, vocabulary = self._analyzers.current(session)
+        engine = MatchEngine(analyzer, top_k=self.top_k)
+        if self._engine is not None and self._vocabulary == vocabulary:
+            # Refits never re-tokenise, unless the vocabulary changed: then every text is analysed again.
+            engine.token_cache_ = self._engine.token_cache_
         engine.fit(challenges, technologies)
-        self._save(engine, mark)
+        self._save(engine, mark, vocabulary)
         with self._apply_lock, self._lock.writing():
-            self._engine, self._mark = engine, mark
+            self._engine, self._mark, self._vocabulary = engine, mark, vocabulary
         return engine
 
-    def _save(self, engine: MatchEngine, mark: FeedMark) -> None:
+    def _save(self, engine: MatchEngine, mark: FeedMark, vocabulary: str | None) -> None:
         # Engine first, marker second; loaders read the marker first. A loader can thus pair an
         # older marker with a newer engine (it replays a few changes twice: harmless), never the
         # reverse (skipping changes).
         save(engine, self.state_path)
         staging = self._marker_path.with_suffix(".tmp")
-        staging.write_text(json.dumps({"database_id": mark.database_id, "position": mark.position, "txn": mark.txn}))
+        staging.write_text(json.dumps({"database_id": mark.database_id, "position": mark.position, "txn": mark.txn,
+                                       "vocabulary": vocabulary}))
         staging.replace(self._marker_path)
 
     @property
@@ -226,14 +234,26 @@ class MatchService:
         mark = self._read_marker()
         if mark is None or not mark_is_valid(session, mark):
             return False
+        analyzer, vocabulary = self._analyzers.current(session)
         try:
-            engine = load(self.state_path)
+            engine = load(self.state_path, analyzer)
         except (FileNotFoundError, IncompatibleState, KeyError, ValueError) as error:
             log.warning("engine state at %s is unusable (%s)", self.state_path, error)
             return False
+        saved_vocabulary = self._read_vocabulary()
         with self._lock.writing():
-            self._engine, self._mark = engine, mark
+            self._engine, self._mark, self._vocabulary = engine, mark, saved_vocabulary
+        if saved_vocabulary != vocabulary:
+            # Fitted on an older vocabulary: it ranks (with the old terms) until a refit replaces it.
+            self._ask_for_refit(engine)
         return True
+
+    def _read_vocabulary(self) -> str | None:
+        try:
+            value = json.loads(self._marker_path.read_text()).get("vocabulary")
+        except (FileNotFoundError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
 
     def _drop(self) -> None:
         with self._lock.writing():
@@ -271,12 +291,13 @@ class MatchService:
             return False
         with self._apply_lock:  # engine and mark must not move while they are written
             engine, mark, saved = self._engine, self._mark, self._read_marker()
+            vocabulary = self._vocabulary
             if engine is None or mark is None:
                 return False
             if saved is not None and saved.database_id == mark.database_id and \
                     0 <= mark.position - saved.position < min_changes:
                 return False
-            self._save(engine, mark)
+            self._save(engine, mark, vocabulary)
             return True
 
     def _ask_for_refit(self, engine: MatchEngine | None = None) -> None:

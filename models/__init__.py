@@ -30,6 +30,7 @@ from .reference import (
     local_government_code_check_digit,
     validate_local_government_code,
 )
+from .vocabulary import VOCABULARY_TERM_MAX, VocabularyEntry, vocabulary_pair_key
 from .workflow import (
     TERMINAL_STAGES,
     ContractType,
@@ -43,6 +44,9 @@ from .workflow import (
 )
 
 __all__ = [
+    "VOCABULARY_TERM_MAX",
+    "VocabularyEntry",
+    "vocabulary_pair_key",
     "FEED_ENTITIES",
     "FIELD_KEYS",
     "NAMING_CONVENTION",

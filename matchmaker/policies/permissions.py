@@ -40,6 +40,8 @@ class Permission(str, enum.Enum):
     HOME_COMPANY = "home:company"
     COORDINATION_VIEW = "coordination:view"
     USER_CREATE = "user:create"
+    # the engine's vocabulary (synonym pairs on top of the built-in table)
+    VOCABULARY_EDIT = "vocabulary:edit"
 
 
 _EVERYONE = frozenset({
@@ -58,7 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.COORDINATOR: _EVERYONE | {
         Permission.SHORTLIST_VIEW, Permission.ORGANIZATION_REVIEW, Permission.COORDINATION_VIEW,
-        Permission.PROJECT_ROLLOUT,
+        Permission.PROJECT_ROLLOUT, Permission.VOCABULARY_EDIT,
     },
     # Admins hold everything except the two home pages, which are about one's own municipality
     # or company (an admin has neither).

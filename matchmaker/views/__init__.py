@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, challenges, home, main, projects, technologies
+    from . import auth, challenges, home, main, projects, technologies, vocabulary
 
-    for module in (main, auth, home, challenges, technologies, projects):
+    for module in (main, auth, home, challenges, technologies, projects, vocabulary):
         app.register_blueprint(module.bp)

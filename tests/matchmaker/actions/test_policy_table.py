@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 import pytest
 from sqlalchemy.orm import Session
 
-from matchmaker.actions import accounts, catalogue, workflow
+from matchmaker.actions import accounts, catalogue, vocabulary, workflow
 from matchmaker.db import make_engine
 from matchmaker.domain.errors import NotFound, PermissionDenied
-from models import ChallengeStatus, MembershipStatus, Role, Stage
+from models import ChallengeStatus, MembershipStatus, Role, Stage, VocabularyEntry, vocabulary_pair_key
 from tests import factories
 
 ACTORS = ("own_officer", "other_officer", "lead_member", "other_member", "field_coordinator", "other_coordinator",
@@ -55,8 +55,12 @@ def engine(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "other_coordinator": factories.make_user(session, Role.COORDINATOR, field_keys=("tourism",)),
             "admin": factories.make_user(session, Role.ADMIN),
         }
+        synonym = VocabularyEntry(term="見守り", variant="みまもり隊", pair_key=vocabulary_pair_key("見守り", "みまもり隊"),
+                                  reason="住民の呼び方")
+        session.add(synonym)
         session.commit()
         World.ids = {
+            "synonym": synonym.id,
             "own": own.id, "lead": lead.id, "pending": pending.id, "challenge": challenge.id, "draft": draft.id,
             "technology": technology.id, "rival_technology": rival_technology.id,
             "pending_technology": pending_technology.id, "accepted": accepted.id, "implemented": implemented.id,
@@ -130,6 +134,15 @@ TABLE: dict[str, tuple[Act, tuple[str, ...]]] = {
     "create a staff account": (lambda s, a: accounts.create_user(
         s, actor=a, email="new.staff@example.jp", password="long-enough-pass", display_name="新任",
         role="coordinator", field_keys=["elderly"]), (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, OK)),
+    "add a synonym pair": (lambda s, a: vocabulary.add_entry(
+        s, vocabulary.VocabularyInput("デマンド交通", "乗合タクシー", "同じ仕組み"), actor=a),
+        (DENIED, DENIED, DENIED, DENIED, OK, OK, OK)),
+    "edit a synonym pair": (lambda s, a: vocabulary.update_entry(
+        s, i("synonym"), vocabulary.VocabularyInput("見守り", "見守り隊", "表記"), actor=a, expected_version=1),
+        (DENIED, DENIED, DENIED, DENIED, OK, OK, OK)),
+    "remove a synonym pair": (lambda s, a: vocabulary.remove_entry(s, i("synonym"), actor=a, expected_version=1,
+                                                                   reason="不要"),
+                              (DENIED, DENIED, DENIED, DENIED, OK, OK, OK)),
 }
 CASES = [(action, actor, expected[n]) for action, (_, expected) in TABLE.items() for n, actor in enumerate(ACTORS)]
 
