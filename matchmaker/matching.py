@@ -41,7 +41,7 @@ from scoring.explain import Explanation, explain
 from scoring.pairs import PairScore, rank_pairs
 from scoring.persist import IncompatibleState, load, save
 
-from .vocabulary import Analyzers
+from .vocabulary import Analyzers, current_key
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,9 @@ class MatchService:
         # The synonym table (built-in plus coordinators' pairs) is written beside the state.
         self._analyzers = Analyzers(state_path.with_name(state_path.name + "-vocabulary"))
         self._vocabulary: str | None = None  # the key of the vocabulary self._engine was fitted on
+        # Set when the feed says the vocabulary changed: until a state fitted on it exists (the
+        # refit job's), this process keeps ranking with its engine and looks for that state.
+        self._vocabulary_changed = False
 
     # -- lifecycle ----------------------------------------------------------------------
     def rebuild(self, session: Session) -> MatchEngine | None:
@@ -267,7 +270,8 @@ class MatchService:
         """Bring this process's engine up to the database's feed head; None when there is no usable state."""
         head = session.execute(select(FeedHead.database_id, FeedHead.position)).one()
         mark = self._mark
-        if mark is not None and mark.database_id == head.database_id and mark.position == head.position:
+        if mark is not None and mark.database_id == head.database_id and mark.position == head.position \
+                and not self._vocabulary_changed:
             return self._engine
         with self._apply_lock:
             mark = self._mark
@@ -279,7 +283,19 @@ class MatchService:
                 if self._engine is None:  # an inline refit (tests) has fitted it by now
                     return None
             self._replay(session)
+            if self._vocabulary_changed:
+                self._adopt_new_vocabulary(session)
             return self._engine
+
+    def _adopt_new_vocabulary(self, session: Session) -> None:
+        """Switch to the state fitted on the current vocabulary once one exists. Called under _apply_lock."""
+        vocabulary = current_key(session, self._analyzers.directory)
+        if self._vocabulary == vocabulary:  # this process ran the refit itself
+            self._vocabulary_changed = False
+        elif self._read_vocabulary() == vocabulary and self._load_saved(session):
+            # The refit job (another process) saved a state fitted on it; a failed load keeps the old engine.
+            self._vocabulary_changed = False
+            self._replay(session)
 
     def snapshot(self, session: Session, min_changes: int) -> bool:
         """Save this process's engine, brought up to the feed head, when the saved state lags by min_changes.
@@ -333,6 +349,8 @@ class MatchService:
         challenge_ids = {e.entity_id for e in events if e.entity_type == "challenge"}
         technology_ids = {e.entity_id for e in events if e.entity_type == "technology"}
         organization_ids = {e.entity_id for e in events if e.entity_type == "organization"}
+        if any(e.entity_type == "vocabulary" for e in events):
+            self._vocabulary_changed = True
         if organization_ids:
             technology_ids |= set(session.scalars(
                 select(Technology.id).where(Technology.organization_id.in_(organization_ids))))

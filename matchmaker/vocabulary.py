@@ -87,6 +87,10 @@ def table_for(session: Session, directory: Path) -> tuple[Path, str]:
     return path, key
 
 
+def current_key(session: Session, directory: Path) -> str:
+    return table_for(session, directory)[1]
+
+
 class Analyzers:
     """One analyser per vocabulary key: building one analyses every table entry, so reuse it."""
 

@@ -44,13 +44,11 @@ from .workflow import (
 )
 
 __all__ = [
-    "VOCABULARY_TERM_MAX",
-    "VocabularyEntry",
-    "vocabulary_pair_key",
     "FEED_ENTITIES",
     "FIELD_KEYS",
     "NAMING_CONVENTION",
     "TERMINAL_STAGES",
+    "VOCABULARY_TERM_MAX",
     "AuditEvent",
     "Base",
     "BudgetRange",
@@ -80,6 +78,7 @@ __all__ = [
     "Stage",
     "Technology",
     "User",
+    "VocabularyEntry",
     "challenge_fields",
     "coordinator_fields",
     "local_government_code_check_digit",
@@ -89,4 +88,5 @@ __all__ = [
     "technology_fields",
     "utcnow",
     "validate_local_government_code",
+    "vocabulary_pair_key",
 ]

@@ -27,9 +27,12 @@ from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 from .accounts import Organization
 from .base import Base, utcnow
 from .catalogue import Challenge, Technology
+from .vocabulary import VocabularyEntry
 
-# Which mapped classes feed the engine, and the entity name a consumer sees.
-FEED_ENTITIES: dict[type, str] = {Challenge: "challenge", Technology: "technology", Organization: "organization"}
+# Which mapped classes feed the engine, and the entity name a consumer sees. A vocabulary change
+# tells every process that its engine analyses text with an older synonym table.
+FEED_ENTITIES: dict[type, str] = {Challenge: "challenge", Technology: "technology", Organization: "organization",
+                                  VocabularyEntry: "vocabulary"}
 _PENDING = "matchmaker_feed_pending"
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from matchmaker import create_app
 from matchmaker.matching import match_service
 from models import AuditEvent, Role, VocabularyEntry
 from tests import factories
 
 
-def _client(app, role: Role, **values):  # type: ignore[no-untyped-def]
+def _client(app, role: Role, **values):
     session = app.extensions["sqlalchemy_sessionmaker"]()
     if role is Role.MUNICIPAL_OFFICER:
         values["municipality"] = factories.municipality(session, "豊中市")
@@ -26,7 +27,7 @@ def _client(app, role: Role, **values):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world(app):  # type: ignore[no-untyped-def]
+def world(app):
     """An issue that says ヒヤリハット; one technology says ニアミス, its rival shares only 減らす with the issue."""
     session = app.extensions["sqlalchemy_sessionmaker"]()
     municipality = factories.municipality(session, "河内長野市")
@@ -44,7 +45,7 @@ def world(app):  # type: ignore[no-untyped-def]
     return ids
 
 
-def _ranking(app, challenge_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _ranking(app, challenge_id: int) -> list[int]:
     with app.app_context():
         session = app.extensions["sqlalchemy_sessionmaker"]()
         try:
@@ -117,3 +118,14 @@ def test_edit_and_remove_through_the_page_with_version_and_reason(app) -> None:
     assert list(session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "vocabulary")
                                 .order_by(AuditEvent.id))) == ["vocabulary:create", "vocabulary:update",
                                                                  "vocabulary:delete"]
+
+
+def test_another_worker_process_switches_to_the_refitted_vocabulary(app, world) -> None:
+    worker_b = create_app(dict(app.config))  # its own engine, as a second gunicorn worker has
+    before = _ranking(worker_b, world["challenge"])
+
+    _client(app, Role.COORDINATOR).post("/vocabulary", data=_form())  # worker a runs the refit job
+    after = _ranking(worker_b, world["challenge"])
+
+    assert before[0] == world["rival"]
+    assert after[0] == world["near_miss"], (before, after)

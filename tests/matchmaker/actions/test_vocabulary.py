@@ -12,15 +12,15 @@ from tests import factories
 
 
 @pytest.fixture
-def coordinator(db_session):  # type: ignore[no-untyped-def]
+def coordinator(db_session):
     return factories.make_user(db_session, Role.COORDINATOR, field_keys=("elderly",))
 
 
-def _add(session, actor, term="デマンド交通", variant="乗合タクシー", reason="住民説明会で同じ意味で使われた"):  # type: ignore[no-untyped-def]
+def _add(session, actor, term="デマンド交通", variant="乗合タクシー", reason="住民説明会で同じ意味で使われた"):
     return vocabulary.add_entry(session, vocabulary.VocabularyInput(term, variant, reason), actor=actor)
 
 
-def _field_errors(error: pytest.ExceptionInfo) -> dict:  # type: ignore[type-arg]
+def _field_errors(error: pytest.ExceptionInfo) -> dict:
     return {key: [str(m) for m in messages] for key, messages in error.value.field_errors.items()}
 
 
