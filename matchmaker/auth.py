@@ -11,6 +11,7 @@ from flask_login import LoginManager, UserMixin
 from models import User
 
 from .db import get_session
+from .parsing import NotANumber, parse_id, parse_int
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -39,11 +40,15 @@ class SignedInUser(UserMixin):
 
 @login_manager.user_loader
 def _load_user(token: str) -> SignedInUser | None:
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    # The token comes from the signed session cookie, but an old or hand-made cookie must still
+    # never reach the database with an id it cannot store.
+    raw_id, _, raw_version = token.partition(":")
+    try:
+        user_id, version = parse_id(raw_id), parse_int(raw_version, maximum=2**63 - 1)
+    except NotANumber:
         return None
-    user = get_session().get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+    user = get_session().get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
         return None
     return SignedInUser(user)
 

@@ -8,6 +8,7 @@ another number, and it has no upper bound, while every id column is a 32-bit INT
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 # Every primary key is an INTEGER column: PostgreSQL refuses anything past 2^31 - 1 with an
@@ -48,6 +49,18 @@ def parse_int(raw: str | None, *, minimum: int = 0, maximum: int = MAX_ID) -> in
 def parse_id(raw: str | None) -> int:
     """A row id: 1 … 2^31 - 1. Raises NotANumber."""
     return parse_int(raw, minimum=1, maximum=MAX_ID)
+
+
+def optional_id(raw: object) -> int | None:
+    """A row id, or None when the value is absent or blank. Raises NotANumber."""
+    if raw is None or not str(raw).strip():
+        return None
+    return parse_id(str(raw))
+
+
+def parse_ids(values: Iterable[object]) -> list[int]:
+    """Row ids from a multi-valued field, blanks skipped. Raises NotANumber on any other value."""
+    return [number for number in map(optional_id, values) if number is not None]
 
 
 def has_control_characters(value: str, *, multiline: bool) -> bool:

@@ -6,6 +6,7 @@ every query string and form, the proxy setting that decides who the client is, a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, request
@@ -15,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as RouteMismatch
 
 from .domain.errors import ValidationError
-from .parsing import MAX_ID, NotANumber, has_control_characters, parse_id, parse_int
+from .parsing import MAX_ID, NotANumber, has_control_characters, optional_id, parse_id, parse_ids, parse_int
 
 
 class StrictIntConverter(IntegerConverter):
@@ -59,6 +60,23 @@ def arg_int(name: str, default: int | None = None) -> int | None:
         return default
     try:
         return parse_id(raw)
+    except NotANumber:
+        raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
+
+
+def value_id(name: str, raw: object) -> int | None:
+    """An optional id typed or chosen in a form field: None when blank, a 400 naming the field
+    when it is anything but a whole number between 1 and 2^31 - 1."""
+    try:
+        return optional_id(raw)
+    except NotANumber:
+        raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
+
+
+def value_ids(name: str, values: Iterable[object]) -> list[int]:
+    """Ids of a multi-valued field (checkboxes, repeated query parameters), by the same rule."""
+    try:
+        return parse_ids(values)
     except NotANumber:
         raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
 

@@ -23,6 +23,7 @@ from models import (
 
 from ..actions.audit import history
 from ..matching import RankedChallenge, RankedTechnology, match_service
+from ..parsing import NotANumber, optional_id
 from ..policies import Permission, can
 from ..policies import catalogue as catalogue_policy
 from ..policies import organizations as organization_policy
@@ -74,8 +75,9 @@ def challenge_list(session: Session, actor: User, args: Mapping[str, str], page:
         query = query.where(Challenge.status == ChallengeStatus(status))
     if args.get("field"):
         query = query.where(Challenge.fields.any(Field.key == args["field"]))
-    if args.get("municipality", "").isdigit():
-        query = query.where(Challenge.municipality_id == int(args["municipality"]))
+    municipality = _municipality_filter(args)
+    if municipality is not None:
+        query = query.where(Challenge.municipality_id == municipality)
     if args.get("region") in REGIONS:
         query = query.where(Municipality.region == args["region"])
     text = args.get("q", "").strip()[:100]
@@ -86,6 +88,15 @@ def challenge_list(session: Session, actor: User, args: Mapping[str, str], page:
         query = query.where(or_(Challenge.title.ilike(like), Challenge.description.ilike(like),
                                 Challenge.municipality_id.in_(municipalities)))
     return paginate(session, query.order_by(Challenge.updated_at.desc(), Challenge.id.desc()), page, PER_PAGE)
+
+
+def _municipality_filter(args: Mapping[str, str]) -> int | None:
+    """The municipality filter of a list, by the one id rule. A request with a bad value was
+    already answered 400 by the input guard (security.py); other callers get no filter."""
+    try:
+        return optional_id(args.get("municipality"))
+    except NotANumber:
+        return None
 
 
 def technology_list(session: Session, actor: User, args: Mapping[str, str], page: int) -> Page:
@@ -99,8 +110,9 @@ def technology_list(session: Session, actor: User, args: Mapping[str, str], page
         query = query.where(Technology.fields.any(Field.key == args["field"]))
     if args.get("maturity") in {m.value for m in Maturity}:
         query = query.where(Technology.maturity == Maturity(args["maturity"]))
-    if args.get("municipality", "").isdigit():
-        query = query.where(Technology.deployed_in.any(id=int(args["municipality"])))
+    municipality = _municipality_filter(args)
+    if municipality is not None:
+        query = query.where(Technology.deployed_in.any(id=municipality))
     text = args.get("q", "").strip()[:100]
     if text:
         organizations = matching_ids(text, [(o.id, (o.name, o.name_kana, o.name_en)) for o in session.scalars(

@@ -16,6 +16,7 @@ from ..i18n import localized
 from ..policies import Permission, require
 from ..queries import catalogue as reads
 from ..queries.reference import REGIONS, all_fields, all_municipalities
+from ..security import value_id
 from . import _helpers as h
 from ._catalogue import onto_saved_version
 from ._forms import submit
@@ -51,7 +52,7 @@ def _input(form: ChallengeForm) -> catalogue.ChallengeInput:
         title=form.title.data or "", description=form.description.data or "", field_keys=form.field_keys.data or [],
         target=form.target.data or "", budget_range=form.budget_range.data or "",
         desired_start=form.desired_start.data, available_data=form.available_data.data or "",
-        status=form.status.data or "", municipality_id=int(municipality) if municipality and municipality.isdigit() else None,
+        status=form.status.data or "", municipality_id=value_id("municipality_id", municipality),
     )
 
 

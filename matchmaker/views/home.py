@@ -18,6 +18,7 @@ from ..policies import Permission, can
 from ..queries import accounts as people
 from ..queries import catalogue as reads
 from ..queries.reference import all_fields, all_municipalities
+from ..security import value_id
 from . import _helpers as h
 from ._forms import submit
 
@@ -128,8 +129,8 @@ def users():  # type: ignore[no-untyped-def]
 
     def create() -> User:
         session = get_session()
-        chosen = session.get(Municipality, int(form.municipality_id.data)) \
-            if (form.municipality_id.data or "").isdigit() else None
+        municipality_id = value_id("municipality_id", form.municipality_id.data)
+        chosen = session.get(Municipality, municipality_id) if municipality_id is not None else None
         return accounts.create_user(
             session, actor=user, email=form.email.data or "", password=form.password.data or "",
             display_name=form.display_name.data or "", role=form.role.data or "",

@@ -17,6 +17,7 @@ from ..forms import ButtonForm, ProposeForm, RolloutForm
 from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
 from ..queries import projects as reads
+from ..security import value_ids
 from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for
 from . import _helpers as h
 from ._forms import submit
@@ -37,8 +38,8 @@ def index():  # type: ignore[no-untyped-def]
 def propose():  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor_with(Permission.PROJECT_PROPOSE)
-    challenge_ids = [int(v) for v in request.values.getlist("challenge") if v.isdigit()]
-    technology_ids = [int(v) for v in request.values.getlist("technology") if v.isdigit()]
+    challenge_ids = value_ids("challenge", request.values.getlist("challenge"))
+    technology_ids = value_ids("technology", request.values.getlist("technology"))
     challenges = [get_challenge(session, i, actor=user) for i in challenge_ids]
     technologies = [get_technology(session, i, actor=user) for i in technology_ids]
     form = ProposeForm()
@@ -105,7 +106,7 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
             "projects/rollout.html", project=project, recommendations=rollout.recommend(session, project), form=form,
             may_start=project.stage is Stage.IMPLEMENTED and can(user, Permission.PROJECT_ROLLOUT, project))
 
-    targets = [int(v) for v in request.form.getlist("municipality_ids") if v.isdigit()]
+    targets = value_ids("municipality_ids", request.form.getlist("municipality_ids"))
     return submit(
         form, lambda: workflow.start_rollout(get_session(), project_id, actor=user, municipality_ids=targets,
                                              pattern=form.pattern.data or "", comment=form.comment.data or ""),

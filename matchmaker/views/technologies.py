@@ -16,6 +16,7 @@ from ..i18n import localized
 from ..policies import Permission, require
 from ..queries import catalogue as reads
 from ..queries.reference import all_fields, all_municipalities
+from ..security import value_id, value_ids
 from . import _helpers as h
 from ._catalogue import onto_saved_version
 from ._forms import submit
@@ -52,8 +53,8 @@ def _input(form: TechnologyForm) -> catalogue.TechnologyInput:
     return catalogue.TechnologyInput(
         title=form.title.data or "", description=form.description.data or "", field_keys=form.field_keys.data or [],
         maturity=form.maturity.data or "", price_band=form.price_band.data or "",
-        deployed_municipality_ids=[int(v) for v in form.deployed_municipality_ids.data or [] if str(v).isdigit()],
-        organization_id=int(organization) if organization and organization.isdigit() else None,
+        deployed_municipality_ids=value_ids("deployed_municipality_ids", form.deployed_municipality_ids.data or []),
+        organization_id=value_id("organization_id", organization),
     )
 
 

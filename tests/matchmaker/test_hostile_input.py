@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func
 
 from matchmaker.parsing import NotANumber, is_safe_next, parse_id, parse_int
 
@@ -161,3 +162,51 @@ def test_an_overlong_login_email_is_not_echoed(demo_app) -> None:
 
     assert response.status_code == 400
     assert "a" * 300 not in response.text
+
+
+def test_ids_in_form_fields_follow_the_one_id_rule(demo_app) -> None:
+    """A member's proposal names its issue and technology with ids written as people paste them
+    (spaces, 全角 digits): the views read them with the same rule as the guard, not isdigit()."""
+    from sqlalchemy import select
+
+    from models import Challenge, ChallengeStatus, Organization, Project, Technology
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    try:
+        technology = session.scalars(select(Technology).join(Organization)
+                                     .where(Organization.name == "なにわモビリティ株式会社",
+                                            Technology.is_retired.is_(False))).first()
+        challenge = session.scalars(select(Challenge).where(Challenge.status == ChallengeStatus.OPEN)).first()
+        before = session.scalar(select(func.count(Project.id)))
+        assert technology is not None and challenge is not None
+        full_width = str(challenge.id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        technology_id = technology.id
+    finally:
+        session.close()
+    client = login(demo_app.test_client(), "member")
+
+    response = client.post("/projects/new", data={"challenge": f" {full_width} ", "technology": f" {technology_id}",
+                                                  "title": "貼り付けた番号で提案", "summary": "テスト"})
+
+    assert response.status_code == 302, response.text[:300]
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    try:
+        assert session.scalar(select(func.count(Project.id))) == before + 1
+    finally:
+        session.close()
+
+
+def test_a_bad_id_in_a_multi_valued_form_field_is_a_400(demo_app) -> None:
+    client = login(demo_app.test_client(), "member")
+
+    response = client.post("/projects/new", data={"challenge": ["1", "²"], "technology": "1", "title": "x"})
+
+    assert response.status_code == 400
+
+
+def test_parse_ids_skips_blanks_and_refuses_the_rest() -> None:
+    from matchmaker.parsing import parse_ids
+
+    assert parse_ids(["1", " ", "", "２", None]) == [1, 2]
+    with pytest.raises(NotANumber):
+        parse_ids(["1", "x"])
