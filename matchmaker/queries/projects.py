@@ -11,19 +11,25 @@ from models import Notification, Project, ProjectStageChange, Stage, User
 
 from ..actions import workflow
 from ..policies import projects as project_policy
+from .paging import Page, paginate
 
 INBOX_NOTIFICATIONS = 50
 # Moves that end or turn back a project: offered on its page, not listed as work waiting in the inbox.
 NOT_WAITING = frozenset({"withdraw", "cancel", "return_pilot", "reject_pilot", "decline"})
 
 
-def project_list(session: Session, actor: User, stage: str = "") -> list[Project]:
+PROJECTS_PER_PAGE = 50
+
+
+def project_list(session: Session, actor: User, stage: str = "", page: int = 1) -> Page:
+    """One page of the projects the actor may open, most recently moved first."""
     query = (select(Project).where(project_policy.visible(actor))
              .options(selectinload(Project.municipalities), selectinload(Project.lead_organization),
-                      selectinload(Project.organizations)).order_by(Project.stage_changed_at.desc()))
+                      selectinload(Project.organizations))
+             .order_by(Project.stage_changed_at.desc(), Project.id.desc()))
     if stage in {s.value for s in Stage}:
         query = query.where(Project.stage == Stage(stage))
-    return list(session.scalars(query))
+    return paginate(session, query, page, PROJECTS_PER_PAGE)
 
 
 def waiting(session: Session, actor: User) -> list[tuple[Project, list[workflow.Move]]]:

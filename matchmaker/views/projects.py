@@ -29,8 +29,8 @@ bp = Blueprint("projects", __name__)
 @login_required
 def index():  # type: ignore[no-untyped-def]
     stage = request.args.get("stage", "")
-    return render_template("projects/index.html", projects=reads.project_list(get_session(), h.actor(), stage),
-                           stage=stage)
+    page = reads.project_list(get_session(), h.actor(), stage, h.page_number())
+    return render_template("projects/index.html", page=page, stage=stage)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
