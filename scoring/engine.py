@@ -20,12 +20,13 @@ import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
 from .documents import ChallengeDoc, TechnologyDoc
+from . import formula
 from .features import (
-    AuxiliaryLayout,
+    PriorLayout,
     base_vectors,
-    expand,
     make_char_vectorizer,
     make_word_vectorizer,
+    with_priors,
 )
 from .text import Analysis, TextAnalyzer
 from .topk import TopKTable
@@ -38,7 +39,9 @@ TECHNOLOGY = "technology"
 # Chosen in 5 of 5 folds with the title counted once; the compound block measured no gain (it
 # stays available, off). char_max_df was not measurable on 382 documents (no n-gram that common)
 # and is off (1.0); on a large catalogue it can prune the commonest n-grams to keep products sparse.
-DEFAULTS: dict[str, float] = {"compound_weight": 0.0, "char_ngram_weight": 0.75, "char_max_df": 1.0, "field_weight": 0.6}
+DEFAULTS: dict[str, float] = {"compound_weight": 0.0, "char_ngram_weight": 0.75, "char_max_df": 1.0,
+                              "field_weight": formula.FIELD_WEIGHT, "evidence_weight": formula.EVIDENCE_WEIGHT,
+                              "secondary_field_cover": formula.SECONDARY_FIELD_COVER}
 
 
 @dataclass(frozen=True)
@@ -66,39 +69,43 @@ class DuplicateDocumentId(ValueError):
 
 
 class _Side:
-    """The documents of one side, their vectors, and liveness. Positions only grow until a refit."""
+    """The documents of one side, their vectors, and liveness. Positions only grow until a refit.
+
+    Vectors are [text | prior columns] (features.with_priors); the first `text_width` columns are
+    text. `prior_main` keeps the prior columns dense (a few per row) so that the prior part of any
+    pair can be looked up without a product.
+    """
 
     _DELTA_LIMIT = 2048
 
-    def __init__(self, docs: Sequence[Any], base: sp.csr_matrix, expanded: sp.csr_matrix) -> None:
+    def __init__(self, docs: Sequence[Any], expanded: sp.csr_matrix, text_width: int) -> None:
         self.docs: list[Any] = list(docs)
+        self.text_width = text_width
         self.position = {doc.id: i for i, doc in enumerate(self.docs)}
         self.alive = np.ones(len(self.docs), dtype=bool)
         self.dead_count = 0
-        self._set_main(base, expanded)
-        self._delta_base: list[sp.csr_matrix] = []
+        self._set_main(expanded)
         self._delta_expanded: list[sp.csr_matrix] = []
-        self._delta_cache: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+        self._delta_cache: tuple[sp.csr_matrix, np.ndarray] | None = None
 
-    def _set_main(self, base: sp.csr_matrix, expanded: sp.csr_matrix) -> None:
-        self.base_main = base.tocsr()
+    def _set_main(self, expanded: sp.csr_matrix) -> None:
         self.expanded_main = expanded.tocsr()
         self.expanded_main_t = expanded.T.tocsr()
-        self.main_rows = base.shape[0]
+        self.prior_main = self.expanded_main[:, self.text_width:].toarray()
+        self.main_rows = expanded.shape[0]
 
     @property
     def size(self) -> int:
         return len(self.docs)
 
-    def append(self, doc: Any, base_row: sp.csr_matrix, expanded_row: sp.csr_matrix) -> int:
+    def append(self, doc: Any, expanded_row: sp.csr_matrix) -> int:
         position = len(self.docs)
         self.docs.append(doc)
         self.position[doc.id] = position
         self.alive = np.append(self.alive, True)
-        self._delta_base.append(base_row)
         self._delta_expanded.append(expanded_row)
         self._delta_cache = None
-        if len(self._delta_base) > max(self._DELTA_LIMIT, self.main_rows // 20):
+        if len(self._delta_expanded) > max(self._DELTA_LIMIT, self.main_rows // 20):
             self._merge_delta()
         return position
 
@@ -110,49 +117,69 @@ class _Side:
             if self.position.get(doc.id) == position:
                 del self.position[doc.id]
 
-    def _delta(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    def _delta(self) -> tuple[sp.csr_matrix, np.ndarray]:
         if self._delta_cache is None:
-            self._delta_cache = (sp.vstack(self._delta_base, format="csr"),
-                                 sp.vstack(self._delta_expanded, format="csr"))
+            delta = sp.vstack(self._delta_expanded, format="csr")
+            self._delta_cache = (delta, delta[:, self.text_width:].toarray())
         return self._delta_cache
 
     def _merge_delta(self) -> None:
-        base, expanded = self._delta()
-        self._set_main(sp.vstack([self.base_main, base], format="csr"),
-                       sp.vstack([self.expanded_main, expanded], format="csr"))
-        self._delta_base, self._delta_expanded, self._delta_cache = [], [], None
-
-    def base_row(self, position: int) -> sp.csr_matrix:
-        if position < self.main_rows:
-            return self.base_main[position]
-        return self._delta()[0][position - self.main_rows]
+        self._set_main(sp.vstack([self.expanded_main, self._delta()[0]], format="csr"))
+        self._delta_expanded, self._delta_cache = [], None
 
     def expanded_row(self, position: int) -> sp.csr_matrix:
         if position < self.main_rows:
             return self.expanded_main[position]
-        return self._delta()[1][position - self.main_rows]
+        return self._delta()[0][position - self.main_rows]
 
     def expanded_rows(self, positions: Sequence[int] | np.ndarray) -> sp.csr_matrix:
         return sp.vstack([self.expanded_row(p) for p in positions], format="csr")
 
+    def priors(self, positions: np.ndarray) -> np.ndarray:
+        """Dense prior columns of the given positions (rows)."""
+        out = np.empty((len(positions), self.prior_main.shape[1]))
+        main = positions < self.main_rows
+        out[main] = self.prior_main[positions[main]]
+        if not main.all():
+            out[~main] = self._delta()[1][positions[~main] - self.main_rows]
+        return out
+
     def expanded_t_parts(self) -> list[tuple[int, sp.csr_matrix]]:
         """(position offset, transposed expanded matrix) for main and delta, for batch products."""
         parts = [(0, self.expanded_main_t)]
-        if self._delta_base:
-            parts.append((self.main_rows, self._delta()[1].T.tocsr()))
+        if self._delta_expanded:
+            parts.append((self.main_rows, self._delta()[0].T.tocsr()))
         return parts
 
     def scores_for(self, query: sp.csr_matrix) -> np.ndarray:
-        """Dense scores of one expanded query row against every position; dead positions score 0."""
+        """Dense scores of one expanded query row against every position; 0 where the text part
+        is 0 (no shared word or n-gram) and at dead positions."""
+        text_query, prior_query = split_row(query, self.text_width)
         scores = np.zeros(self.size)
-        # Main: walk only the query terms' posting lists (rows of the transposed matrix).
-        product = query @ self.expanded_main_t
-        scores[product.indices] = product.data
-        if self._delta_base:
+        # Main: walk only the query's text columns' posting lists (rows of the transposed matrix);
+        # the prior part is a lookup in the dense prior columns of the positions found.
+        product = text_query @ self.expanded_main_t
+        if product.nnz:
+            found = product.indices
+            scores[found] = product.data + self.prior_main[found] @ prior_query
+        if self._delta_expanded:
             # The delta is small: a plain row-major product avoids transposing it on every change.
-            scores[self.main_rows:] = (self._delta()[1] @ query.T).toarray().ravel()
+            delta, delta_prior = self._delta()
+            text = (delta @ text_query.T).toarray().ravel()
+            scores[self.main_rows:] = np.where(text > 0, text + delta_prior @ prior_query, 0.0)
         scores[~self.alive] = 0.0
         return scores
+
+
+def split_row(query: sp.csr_matrix, text_width: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A one-row expanded vector as (its text part, still full width; its prior part, dense)."""
+    text_query = query.copy()
+    prior_query = np.zeros(query.shape[1] - text_width)
+    prior = text_query.indices >= text_width
+    prior_query[text_query.indices[prior] - text_width] = text_query.data[prior]
+    text_query.data[prior] = 0.0
+    text_query.eliminate_zeros()
+    return text_query, prior_query
 
 
 class MatchEngine:
@@ -168,7 +195,9 @@ class MatchEngine:
         Words get the rest, 1 - compound_weight - char_ngram_weight.
     char_max_df : character n-grams in more than this share of documents are dropped (they
         carry almost no IDF weight and would make every pair a candidate).
-    field_weight : how much of the multiplier covering the challenge's field is worth.
+    field_weight : share of the score given to field agreement (formula.py; additive).
+    evidence_weight : share of the score given to maturity and track record (formula.py).
+    secondary_field_cover : how much a technology's other fields count against its main (first) one.
     top_k : length of the maintained top lists.
     refit_growth : share of documents added or changed since the fit after which needs_refit().
     n_jobs : threads for the all-pairs products and processes for bulk tokenising (None = one).
@@ -177,15 +206,20 @@ class MatchEngine:
     def __init__(self, analyzer: TextAnalyzer | None = None, *, title_weight: int = 1,
                  compound_weight: float = DEFAULTS["compound_weight"], char_ngram_weight: float = DEFAULTS["char_ngram_weight"],
                  char_max_df: float = DEFAULTS["char_max_df"], field_weight: float = DEFAULTS["field_weight"],
-                 top_k: int = 20, refit_growth: float = 0.2, n_jobs: int | None = None) -> None:
+                 evidence_weight: float = DEFAULTS["evidence_weight"],
+                 secondary_field_cover: float = DEFAULTS["secondary_field_cover"], top_k: int = 20, refit_growth: float = 0.2, n_jobs: int | None = None) -> None:
         if compound_weight < 0 or char_ngram_weight < 0 or compound_weight + char_ngram_weight > 1:
             raise ValueError("compound_weight and char_ngram_weight must be >= 0 and add up to at most 1")
+        if field_weight < 0 or evidence_weight < 0 or field_weight + evidence_weight >= 1:
+            raise ValueError("field_weight and evidence_weight must be >= 0 and add up to less than 1")
         self.analyzer = analyzer
         self.title_weight = title_weight
         self.compound_weight = compound_weight
         self.char_ngram_weight = char_ngram_weight
         self.char_max_df = char_max_df
         self.field_weight = field_weight
+        self.evidence_weight = evidence_weight
+        self.secondary_field_cover = secondary_field_cover
         self.top_k = top_k
         self.refit_growth = refit_growth
         self.n_jobs = n_jobs
@@ -222,14 +256,24 @@ class MatchEngine:
         fields = sorted({f for d in everything for f in d.fields})
         regions = sorted({d.region for d in challenges if d.region} |
                          {r for d in technologies for r in d.deployed_regions})
-        self.layout_ = AuxiliaryLayout(fields, regions, self.field_weight)
-
-        self.challenges_ = _Side(challenges, *self._vectors(CHALLENGE, challenges))
-        self.technologies_ = _Side(technologies, *self._vectors(TECHNOLOGY, technologies))
+        self.layout_ = self._layout(fields, regions)
+        self._set_sides(challenges, technologies)
         self.fitted_size_ = len(challenges) + len(technologies)
         self.changes_since_fit_ = 0
         self._compute_all_top_k()
         return self
+
+    def _layout(self, fields: Sequence[str], regions: Sequence[str]) -> PriorLayout:
+        return PriorLayout(fields, regions, self.field_weight, self.evidence_weight, self.secondary_field_cover)
+
+    def _set_sides(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc]) -> None:
+        width = self.text_width_
+        self.challenges_ = _Side(challenges, self._vectors(CHALLENGE, challenges)[1], width)
+        self.technologies_ = _Side(technologies, self._vectors(TECHNOLOGY, technologies)[1], width)
+
+    @property
+    def text_width_(self) -> int:
+        return sum(width for _, width, weight in self.blocks_() if weight > 0)
 
     def refit(self) -> MatchEngine:
         """Fit again on the live documents, reusing cached tokens."""
@@ -293,9 +337,12 @@ class MatchEngine:
         if self.char_vectorizer_ is not None:
             blocks.append((self.char_vectorizer_, [_plain_text(d) for d in docs], self.char_ngram_weight, False))
         base = base_vectors(blocks)
-        blocks_of = self.layout_.challenge_blocks if side == CHALLENGE else self.layout_.technology_blocks
-        expanded = expand(base, [blocks_of(d) for d in docs], self.layout_.block_count)
-        return base, expanded
+        if side == CHALLENGE:
+            # The text share scales one side only, so the technology rows stay plain cosines.
+            priors, scale = [self.layout_.challenge_values(d) for d in docs], self.layout_.text_weight
+        else:
+            priors, scale = [self.layout_.technology_values(d) for d in docs], 1.0
+        return base, with_priors(base, scale, priors, self.layout_.width)
 
     def _compute_all_top_k(self) -> None:
         self.challenge_top_ = TopKTable(self.top_k, self.challenges_.size)
@@ -320,7 +367,42 @@ class MatchEngine:
         if against.dead_count:
             combined = combined.multiply(against.alive[np.newaxis, :].astype(np.float64)).tocsr()
             combined.eliminate_zeros()
-        return combined
+        return self._drop_prior_only(queries, against, combined, self.top_k + extra)
+
+    def _drop_prior_only(self, queries: sp.csr_matrix, against: _Side, found: sp.csr_matrix,
+                         top_n: int) -> sp.csr_matrix:
+        """Remove pairs whose text part is 0 (formula.py: no shared text, no match).
+
+        The text part of a found pair is its score minus its prior part, looked up in the few dense
+        prior columns. A row that lost pairs while full may hide text matches beyond its top_n:
+        those rows are scored again one by one, text first (_Side.scores_for), which is exact.
+        """
+        if found.nnz == 0:
+            return found
+        rows = np.repeat(np.arange(found.shape[0]), np.diff(found.indptr))
+        query_priors = queries[:, against.text_width:].toarray()
+        prior = np.einsum("ij,ij->i", query_priors[rows], against.priors(found.indices.astype(np.int64)))
+        text_positive = found.data - prior > _TEXT_EPSILON
+        if text_positive.all():
+            return found
+        lost = np.unique(rows[~text_positive])
+        refill = set(lost[np.diff(found.indptr)[lost] >= top_n].tolist())
+        data, indices, indptr = [], [], [0]
+        for row in range(found.shape[0]):
+            start, end = found.indptr[row], found.indptr[row + 1]
+            if row in refill:
+                scores = against.scores_for(queries[row])
+                positions = np.flatnonzero(scores > 0)
+                if len(positions) > top_n:
+                    positions = positions[np.argpartition(-scores[positions], top_n - 1)[:top_n]]
+                data.append(scores[positions])
+                indices.append(positions)
+            else:
+                keep = text_positive[start:end]
+                data.append(found.data[start:end][keep])
+                indices.append(found.indices[start:end][keep].astype(np.int64))
+            indptr.append(indptr[-1] + len(indices[-1]))
+        return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.asarray(indptr)), shape=found.shape)
 
     # -- incremental updates ------------------------------------------------------------
     def analyze(self, doc: ChallengeDoc | TechnologyDoc) -> CachedTokens:
@@ -351,8 +433,8 @@ class MatchEngine:
         own, other, own_table, other_table = self._sides(side)
         old_position = own.position.get(doc.id)
         self.token_cache_[(side, doc.id)] = tokens or self._tokens(side, doc, self.token_cache_)
-        base, expanded = self._vectors(side, [doc])
-        position = own.append(doc, base, expanded)
+        _, expanded = self._vectors(side, [doc])
+        position = own.append(doc, expanded)
         own_table.ensure_rows(own.size)
         scores = other.scores_for(expanded)
         own_table.set_row_from_dense(position, scores)
@@ -425,7 +507,10 @@ class MatchEngine:
         """The exact score of one stored pair. Raises KeyError for unknown ids."""
         c = self.challenges_.expanded_row(self.challenges_.position[challenge_id])
         t = self.technologies_.expanded_row(self.technologies_.position[technology_id])
-        return float(c.multiply(t).sum())
+        product = c.multiply(t).tocsr()
+        if not (product.indices < self.text_width_).any():
+            return 0.0  # no shared text, no match (formula.py)
+        return float(product.sum())
 
     # -- access for explanations, pairs and persistence ---------------------------------
     def challenge(self, doc_id: str) -> ChallengeDoc:
@@ -440,12 +525,18 @@ class MatchEngine:
     def live_technologies(self) -> list[TechnologyDoc]:
         return [d for i, d in enumerate(self.technologies_.docs) if self.technologies_.alive[i]]
 
-    def base_vector(self, side: str, doc_id: str) -> sp.csr_matrix:
+    def expanded_vector(self, side: str, doc_id: str) -> sp.csr_matrix:
+        """[text | prior columns] of a stored document; a pair's score is the dot product of two."""
         own = self.challenges_ if side == CHALLENGE else self.technologies_
-        return own.base_row(own.position[doc_id])
+        return own.expanded_row(own.position[doc_id])
 
     def tokens(self, side: str, doc_id: str) -> CachedTokens:
         return self.token_cache_[(side, doc_id)]
+
+
+# A found pair whose score exceeds its prior part by no more than this has no shared text (the
+# smallest real text contribution, one rare n-gram in a long text, is orders of magnitude larger).
+_TEXT_EPSILON = 1e-12
 
 
 def _plain_text(doc: Any) -> str:

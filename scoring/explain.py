@@ -1,13 +1,15 @@
 """Why a pair scored what it did, in the words each side wrote.
 
-The score decomposes exactly into additive parts (see formula.py):
+The score is one dot product of two expanded vectors (formula.py, features.PriorLayout), so it
+decomposes exactly into one contribution per shared column:
 
-    score = text_base * text  +  field_weight * field * text  +  EVIDENCE_WEIGHT * evidence * text
+    score = text_weight * text  +  field_weight * field  +  evidence_weight * evidence
 
-and the text part further into one contribution per shared column (c_i * t_i sums to the text
-score): words (SudachiPy's middle and finest units), whole noun compounds, and character
-n-grams (reported together as similar wording). Every share is its part divided by the score,
-so all shares together sum to 1.
+where the text part splits into words (SudachiPy's middle and finest units), whole noun
+compounds, and character n-grams (reported together as similar wording); the field columns give
+the field share and the region and evidence columns the track-record share. Every share is its
+part divided by the score, so all shares together sum to 1. A pair without shared text scores 0
+and has no reasons (formula.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import formula
 from .engine import CHALLENGE, TECHNOLOGY, MatchEngine
@@ -38,7 +41,6 @@ class Explanation:
     text: float
     field: float
     evidence: float
-    multiplier: float
     terms: tuple[TermReason, ...]
     other_terms_share: float  # shared terms beyond the listed ones
     wording_share: float  # shared character n-grams (similar wording)
@@ -80,7 +82,7 @@ class Explanation:
             reasons.append({"kind": "wording", "share": round(self.other_terms_share + self.wording_share, 4)})
         if self.shared_fields:
             reasons.append({"kind": "fields", "fields": list(self.shared_fields), "share": round(self.field_share, 4)})
-        if self.maturity or self.deployed_in:
+        if self.score > 0 and (self.maturity or self.deployed_in):
             reasons.append({
                 "kind": "track_record", "maturity": self.maturity, "deployed_in": list(self.deployed_in),
                 "same_region": self.deployed_in_same_region, "share": round(self.evidence_share, 4),
@@ -92,18 +94,27 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     """Explain one stored pair. Raises KeyError for unknown ids."""
     challenge = engine.challenge(challenge_id)
     technology = engine.technology(technology_id)
-    c = engine.base_vector(CHALLENGE, challenge_id)
-    t = engine.base_vector(TECHNOLOGY, technology_id)
-    product = c.multiply(t).tocsr()
-    text = float(product.sum())
+    c = engine.expanded_vector(CHALLENGE, challenge_id)
+    t = engine.expanded_vector(TECHNOLOGY, technology_id)
+    full = c.multiply(t).tocsr()
+    text_width = engine.text_width_
+    is_text = full.indices < text_width
+    product = sp.csr_matrix((full.data[is_text], full.indices[is_text], [0, int(is_text.sum())]),
+                            shape=(1, text_width))
+    text_part = float(product.sum())
+    # No shared text, no match (formula.py): the priors alone give neither a score nor reasons.
+    score = float(full.sum()) if text_part > 0 else 0.0
+    layout = engine.layout_
+    field_part = float(sum(v for i, v in zip(full.indices, full.data)
+                           if i >= text_width and layout.is_field_column(int(i) - text_width))) if score else 0.0
+    evidence_part = score - text_part - field_part if score else 0.0
+    text = text_part / layout.text_weight
 
-    shared_fields = tuple(f for f in dict.fromkeys(challenge.fields) if f in set(technology.fields))
-    field = len(shared_fields) / len(set(challenge.fields)) if challenge.fields else 0.0
+    covers = formula.field_covers(technology.fields, engine.secondary_field_cover)
+    shared_fields = tuple(f for f in dict.fromkeys(challenge.fields) if covers.get(f)) if score else ()
+    field = formula.field_agreement(challenge.fields, technology.fields, engine.secondary_field_cover)
     same_region = bool(challenge.region) and challenge.region in set(technology.deployed_regions)
     evidence = formula.evidence(technology.maturity, bool(technology.deployed_in), same_region)
-    multiplier = formula.multiplier(field, evidence, engine.field_weight)
-    score = text * multiplier
-    base = formula.text_base(engine.field_weight)
 
     names = _feature_names(engine)
     order = np.argsort(-product.data, kind="stable")
@@ -115,7 +126,7 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     word_columns = len(engine.word_vectorizer_.vocabulary_)
     for i in order:
         column = product.indices[i]
-        share = float(base * product.data[i] / score) if score else 0.0
+        share = float(product.data[i] / score) if score else 0.0
         if column >= term_columns:
             wording += share
             continue
@@ -135,15 +146,15 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     merged.sort(key=lambda r: -r.share)
     terms = merged[:max_terms]
     listed = sum(r.share for r in terms)
-    text_share = base * text / score if score else 0.0
+    text_share = text_part / score if score else 0.0
     return Explanation(
         challenge_id=challenge_id, technology_id=technology_id, score=score, text=text, field=field,
-        evidence=evidence, multiplier=multiplier, terms=tuple(terms),
+        evidence=evidence, terms=tuple(terms),
         other_terms_share=max(text_share - listed - wording, 0.0), wording_share=wording,
         shared_fields=shared_fields,
-        field_share=engine.field_weight * field * text / score if score else 0.0,
+        field_share=field_part / score if score else 0.0,
         maturity=technology.maturity, deployed_in=technology.deployed_in, deployed_in_same_region=same_region,
-        evidence_share=formula.EVIDENCE_WEIGHT * evidence * text / score if score else 0.0,
+        evidence_share=evidence_part / score if score else 0.0,
     )
 
 

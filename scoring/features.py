@@ -1,11 +1,8 @@
 """From cached tokens to the expanded sparse vectors the engine scores with.
 
 Base vectors are L2-normalised TF-IDF rows (optionally joined with a character n-gram
-TF-IDF block). Expanded vectors repeat the base vector in blocks so that a plain dot product
-yields `cosine * multiplier` (see formula.py):
-
-    challenge: [ 1 * c | w_f * c for each of its fields | SAME_REGION_WEIGHT * c for its region ]
-    technology: [ alpha(t) * t | 1 * t for each of its fields | 1 * t for each region it serves ]
+TF-IDF block). Expanded vectors append a few prior columns (PriorLayout) so that a plain dot
+product yields the additive score of formula.py.
 """
 
 from __future__ import annotations
@@ -86,58 +83,70 @@ def base_vectors(
     return parts[0].tocsr() if len(parts) == 1 else sp.hstack(parts, format="csr")
 
 
-class AuxiliaryLayout:
-    """Where each field and region block sits in the expanded space."""
+class PriorLayout:
+    """The few prior columns appended to the text vectors (formula.py), and their values per row.
 
-    def __init__(self, fields: Sequence[str], regions: Sequence[str], field_weight: float = formula.FIELD_WEIGHT) -> None:
+        challenge:  [ text_weight * c | field_weight / len(fields) at each of its fields
+                      | evidence_weight * SAME_REGION_EVIDENCE at its region | evidence_weight ]
+        technology: [ t | cover(field) at each of its fields | 1 at each region it is in service in
+                      | technology_evidence(t) ]
+
+    so that the dot product of the two rows is exactly the additive score of formula.py.
+    """
+
+    def __init__(self, fields: Sequence[str], regions: Sequence[str], field_weight: float = formula.FIELD_WEIGHT,
+                 evidence_weight: float = formula.EVIDENCE_WEIGHT,
+                 secondary_field_cover: float = formula.SECONDARY_FIELD_COVER) -> None:
         self.field_weight = field_weight
+        self.evidence_weight = evidence_weight
+        self.secondary_field_cover = secondary_field_cover
         self.fields = list(fields)
         self.regions = list(regions)
-        self._field_block = {key: 1 + i for i, key in enumerate(self.fields)}
-        self._region_block = {key: 1 + len(self.fields) + i for i, key in enumerate(self.regions)}
-        self.block_count = 1 + len(self.fields) + len(self.regions)
+        self._field_column = {key: i for i, key in enumerate(self.fields)}
+        self._region_column = {key: len(self.fields) + i for i, key in enumerate(self.regions)}
+        self.evidence_column = len(self.fields) + len(self.regions)
+        self.width = self.evidence_column + 1
+        self.text_weight = formula.text_weight(field_weight, evidence_weight)
 
-    def challenge_blocks(self, doc: ChallengeDoc) -> list[tuple[int, float]]:
-        known = [self._field_block[f] for f in dict.fromkeys(doc.fields) if f in self._field_block]
-        blocks = [(0, 1.0)]
-        weight = formula.field_unit_weight(len(set(doc.fields)), self.field_weight)
-        blocks += [(block, weight) for block in known]
-        if doc.region in self._region_block:
-            blocks.append((self._region_block[doc.region], formula.SAME_REGION_WEIGHT))
-        return blocks
+    def is_field_column(self, column: int) -> bool:
+        return column < len(self.fields)
 
-    def technology_blocks(self, doc: TechnologyDoc) -> list[tuple[int, float]]:
-        alpha = formula.technology_alpha(doc.maturity, bool(doc.deployed_in), self.field_weight)
-        blocks = [(0, alpha)]
-        blocks += [(self._field_block[f], 1.0) for f in dict.fromkeys(doc.fields) if f in self._field_block]
-        blocks += [
-            (self._region_block[r], 1.0) for r in dict.fromkeys(doc.deployed_regions) if r in self._region_block
-        ]
-        return blocks
+    def challenge_values(self, doc: ChallengeDoc) -> dict[int, float]:
+        values: dict[int, float] = {}
+        fields = set(doc.fields)
+        for field in dict.fromkeys(doc.fields):
+            if field in self._field_column and self.field_weight:
+                values[self._field_column[field]] = self.field_weight / len(fields)
+        if doc.region in self._region_column and self.evidence_weight:
+            values[self._region_column[doc.region]] = self.evidence_weight * formula.SAME_REGION_EVIDENCE
+        if self.evidence_weight:
+            values[self.evidence_column] = self.evidence_weight
+        return values
+
+    def technology_values(self, doc: TechnologyDoc) -> dict[int, float]:
+        values: dict[int, float] = {}
+        for field, cover in formula.field_covers(doc.fields, self.secondary_field_cover).items():
+            if field in self._field_column and cover:
+                values[self._field_column[field]] = cover
+        for region in dict.fromkeys(doc.deployed_regions):
+            if region in self._region_column:
+                values[self._region_column[region]] = 1.0
+        evidence = formula.technology_evidence(doc.maturity, bool(doc.deployed_in))
+        if evidence:
+            values[self.evidence_column] = evidence
+        return values
 
 
-def expand(base: sp.csr_matrix, blocks_per_row: Sequence[list[tuple[int, float]]], block_count: int) -> sp.csr_matrix:
-    """Repeat each row's base vector in its blocks, scaled by the block weight."""
-    width = base.shape[1]
-    indptr = base.indptr
-    row_lengths = np.diff(indptr)
-    out_indices: list[np.ndarray] = []
-    out_data: list[np.ndarray] = []
-    out_lengths = np.empty(base.shape[0], dtype=np.int64)
-    for row, blocks in enumerate(blocks_per_row):
-        start, end = indptr[row], indptr[row + 1]
-        columns = base.indices[start:end]
-        values = base.data[start:end]
-        for block, weight in blocks:
-            out_indices.append(columns + block * width)
-            out_data.append(values * weight)
-        out_lengths[row] = row_lengths[row] * len(blocks)
-    new_indptr = np.zeros(base.shape[0] + 1, dtype=np.int64)
-    np.cumsum(out_lengths, out=new_indptr[1:])
-    indices = np.concatenate(out_indices) if out_indices else np.empty(0, dtype=np.int32)
-    data = np.concatenate(out_data) if out_data else np.empty(0, dtype=base.dtype)
-    index_dtype = np.int32 if width * block_count < 2**31 and len(indices) < 2**31 else np.int64
-    return sp.csr_matrix(
-        (data.astype(base.dtype, copy=False), indices.astype(index_dtype, copy=False), new_indptr.astype(index_dtype)),
-        shape=(base.shape[0], width * block_count),
-    )
+def with_priors(base: sp.csr_matrix, text_scale: float, prior_rows: Sequence[dict[int, float]],
+                prior_width: int) -> sp.csr_matrix:
+    """[text_scale * base | prior columns]: a few values per row, not a copy of the row per block."""
+    indptr, indices, data = [0], [], []
+    for row in prior_rows:
+        columns = sorted(row)
+        indices.extend(columns)
+        data.extend(row[c] for c in columns)
+        indptr.append(len(indices))
+    prior = sp.csr_matrix((np.asarray(data, dtype=base.dtype), np.asarray(indices, dtype=np.int32),
+                           np.asarray(indptr, dtype=np.int64)), shape=(base.shape[0], prior_width))
+    text = base * text_scale if text_scale != 1 else base
+    return sp.hstack([text, prior], format="csr")

@@ -1,62 +1,61 @@
 """The score of a challenge-technology pair: one formula, its weights, and why.
 
-    text       = cosine of the two TF-IDF vectors (title terms counted twice)   in [0, 1]
-    field      = share of the challenge's fields that the technology covers    in [0, 1]
+    text       = weighted sum of the word and character n-gram cosines           in [0, 1]
+                 (engine.DEFAULTS; title terms counted once)
+    field      = sum over the challenge's fields f of cover(t, f) / len(fields)   in [0, 1]
+                 cover = 1 for the technology's main field (the first of its fields),
+                 SECONDARY_FIELD_COVER for its other fields, 0 otherwise
     maturity   = concept 0, piloted 0.5, in service 1                          in [0, 1]
     track      = 0 nowhere in service, 0.6 in service elsewhere,
                  1 in service in the challenge's own region                     in [0, 1]
     evidence   = (maturity + track) / 2                                         in [0, 1]
 
-    multiplier = 0.30 + 0.60 * field + 0.10 * evidence                          in [0.30, 1]
-    score      = text * multiplier                                              in [0, 1]
+    score      = (1 - FIELD_WEIGHT - EVIDENCE_WEIGHT) * text
+                 + FIELD_WEIGHT * field + EVIDENCE_WEIGHT * evidence            in [0, 1]
+    score      = 0 when text = 0 (no shared word or n-gram: no match, however well the field
+                 and track record agree)
 
-(text is the weighted sum of the word and character n-gram cosines, engine.DEFAULTS.)
+Why additive (until 2026-11-29 the prior was a multiplier 0.3 + 0.6·field + 0.1·evidence): on
+the development set's real pairs both forms rank alike (5-fold CV MRR in bench/RESULTS.md), but
+a multiplier of the text vector forced the engine to repeat the whole text vector once per field
+and per region block. With the dense character n-gram block that made technology vectors ~10x
+larger and every product 5-20x slower. An additive prior is a handful of extra columns
+(`features.PriorLayout`): every score is still ONE exact sparse dot product (all pairs, single
+queries, incremental updates) and rows are only a few values longer than their text.
 
-Why multiplicative: a coordinator would never propose a technology whose description shares
-nothing with the issue, however mature it is, so without shared words the score is 0. Among
-textually relevant candidates, covering the issue's field counts for much: on real pairs the chosen
-solution almost always covers the issue's field, and cross-validation on the development set
-chose 0.6 (bench/RESULTS.md); a track record (especially nearby, which makes 横展開 cheap) adds up
-to 10%.
-
-The multiplier is `alpha(t) + u(c) . v(t)`, so the engine folds it into expanded sparse vectors
-and every score, all-pairs, single query or incremental, is one exact sparse dot product.
+The rule "no shared text, no match" of the multiplier is kept explicitly: the engine drops pairs
+whose text part is 0 (engine.MatchEngine, `_text_positive`), so a technology never ranks on its
+field or track record alone.
 """
 
 from __future__ import annotations
 
-FIELD_WEIGHT = 0.60  # chosen by cross-validation (bench/RESULTS.md); MatchEngine(field_weight=...) overrides it
-EVIDENCE_WEIGHT = 0.10
-
-
-def text_base(field_weight: float = FIELD_WEIGHT) -> float:
-    return 1.0 - field_weight - EVIDENCE_WEIGHT
-
-
-TEXT_BASE = text_base()
+# Chosen by cross-validation (bench/RESULTS.md); MatchEngine(field_weight=..., ...) overrides them.
+FIELD_WEIGHT = 0.10
+EVIDENCE_WEIGHT = 0.02
+SECONDARY_FIELD_COVER = 1.0
 
 MATURITY_VALUE = {"concept": 0.0, "piloted": 0.5, "in_service": 1.0}
 TRACK_ELSEWHERE = 0.6
 TRACK_SAME_REGION = 1.0
 
 
+def text_weight(field_weight: float = FIELD_WEIGHT, evidence_weight: float = EVIDENCE_WEIGHT) -> float:
+    """The share of the score the text similarity carries; the priors take the rest."""
+    return 1.0 - field_weight - evidence_weight
+
+
 def maturity_value(maturity: str | None) -> float:
     return MATURITY_VALUE.get(maturity or "", 0.0)
 
 
-def technology_alpha(maturity: str | None, deployed_anywhere: bool, field_weight: float = FIELD_WEIGHT) -> float:
-    """The part of the multiplier that depends on the technology alone."""
-    track = TRACK_ELSEWHERE if deployed_anywhere else 0.0
-    return text_base(field_weight) + EVIDENCE_WEIGHT * 0.5 * (maturity_value(maturity) + track)
+def technology_evidence(maturity: str | None, deployed_anywhere: bool) -> float:
+    """The evidence of a technology before the challenge's region is known."""
+    return 0.5 * (maturity_value(maturity) + (TRACK_ELSEWHERE if deployed_anywhere else 0.0))
 
 
-def field_unit_weight(challenge_field_count: int, field_weight: float = FIELD_WEIGHT) -> float:
-    """Weight of one shared field, so that covering all of the challenge's fields adds field_weight."""
-    return field_weight / challenge_field_count if challenge_field_count else 0.0
-
-
-# In service in the same region raises track from TRACK_ELSEWHERE to TRACK_SAME_REGION.
-SAME_REGION_WEIGHT = EVIDENCE_WEIGHT * 0.5 * (TRACK_SAME_REGION - TRACK_ELSEWHERE)
+# In service in the challenge's own region raises track from TRACK_ELSEWHERE to TRACK_SAME_REGION.
+SAME_REGION_EVIDENCE = 0.5 * (TRACK_SAME_REGION - TRACK_ELSEWHERE)
 
 
 def evidence(maturity: str | None, deployed_anywhere: bool, same_region: bool) -> float:
@@ -64,5 +63,24 @@ def evidence(maturity: str | None, deployed_anywhere: bool, same_region: bool) -
     return 0.5 * (maturity_value(maturity) + track)
 
 
-def multiplier(field: float, evidence_value: float, field_weight: float = FIELD_WEIGHT) -> float:
-    return text_base(field_weight) + field_weight * field + EVIDENCE_WEIGHT * evidence_value
+def field_covers(technology_fields: tuple[str, ...] | list[str],
+                 secondary_cover: float = SECONDARY_FIELD_COVER) -> dict[str, float]:
+    """How much a technology covers each of its fields: the first (main) fully, the others less."""
+    unique = list(dict.fromkeys(technology_fields))
+    return {f: (1.0 if i == 0 else secondary_cover) for i, f in enumerate(unique)}
+
+
+def field_agreement(challenge_fields: tuple[str, ...] | list[str], technology_fields: tuple[str, ...] | list[str],
+                    secondary_cover: float = SECONDARY_FIELD_COVER) -> float:
+    fields = set(challenge_fields)
+    if not fields:
+        return 0.0
+    covers = field_covers(technology_fields, secondary_cover)
+    return sum(covers.get(f, 0.0) for f in fields) / len(fields)
+
+
+def score(text: float, field: float, evidence_value: float, field_weight: float = FIELD_WEIGHT,
+          evidence_weight: float = EVIDENCE_WEIGHT) -> float:
+    if text <= 0:
+        return 0.0
+    return text_weight(field_weight, evidence_weight) * text + field_weight * field + evidence_weight * evidence_value

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from .documents import ChallengeDoc, TechnologyDoc
-from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine, _Side
-from .features import AuxiliaryLayout, make_char_vectorizer, make_word_vectorizer
+from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine
+from .features import make_char_vectorizer, make_word_vectorizer
 
-FORMAT_VERSION = 2
+# 3: additive priors (formula.py); a state of format 2 is refused, and the app refits.
+FORMAT_VERSION = 3
 
 
 class IncompatibleState(ValueError):
@@ -38,7 +39,8 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
         "format": FORMAT_VERSION,
         "params": {"title_weight": engine.title_weight, "compound_weight": engine.compound_weight,
                    "char_ngram_weight": engine.char_ngram_weight, "char_max_df": engine.char_max_df,
-                   "field_weight": engine.field_weight, "top_k": engine.top_k, "refit_growth": engine.refit_growth},
+                   "field_weight": engine.field_weight, "evidence_weight": engine.evidence_weight,
+                   "secondary_field_cover": engine.secondary_field_cover, "top_k": engine.top_k, "refit_growth": engine.refit_growth},
         "vocabulary": vocabulary,
         "idf": engine.word_vectorizer_.idf_.tolist(),
         "layout": {"fields": engine.layout_.fields, "regions": engine.layout_.regions},
@@ -94,7 +96,7 @@ def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # ty
         engine.char_vectorizer_ = _restore_vectorizer(
             make_char_vectorizer(np.float64), state["char_vocabulary"], state["char_idf"]
         )
-    engine.layout_ = AuxiliaryLayout(state["layout"]["fields"], state["layout"]["regions"], engine.field_weight)
+    engine.layout_ = engine._layout(state["layout"]["fields"], state["layout"]["regions"])
     engine.token_cache_ = {}
     docs: dict[str, list] = {CHALLENGE: [], TECHNOLOGY: []}
     with gzip.open(source / "documents.jsonl.gz", "rt", encoding="utf-8") as handle:
@@ -105,8 +107,7 @@ def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # ty
             docs[side].append(doc)
             engine.token_cache_[(side, doc.id)] = CachedTokens(record["digest"], tuple(record["terms"]),
                                                                     record["surfaces"], tuple(record["parts"]))
-    engine.challenges_ = _Side(docs[CHALLENGE], *engine._vectors(CHALLENGE, docs[CHALLENGE]))
-    engine.technologies_ = _Side(docs[TECHNOLOGY], *engine._vectors(TECHNOLOGY, docs[TECHNOLOGY]))
+    engine._set_sides(docs[CHALLENGE], docs[TECHNOLOGY])
     engine.fitted_size_ = state["fitted_size"]
     engine.changes_since_fit_ = state["changes_since_fit"]
     engine._compute_all_top_k()

@@ -45,9 +45,13 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "
 GRID: dict[str, tuple[float, ...]] = {
     "compound_weight": (0.0, 0.15, 0.3),
     "char_ngram_weight": (0.0, 0.3, 0.45, 0.6, 0.75),
-    "field_weight": (0.0, 0.3, 0.6, 0.8),
+    # Additive priors (formula.py): shares of the score; the text gets 1 - field - evidence.
+    "field_weight": (0.0, 0.05, 0.1, 0.15, 0.2),
+    "secondary_field_cover": (0.5, 1.0),
+    "evidence_weight": (0.0, 0.02),
 }
-QUICK_GRID: dict[str, tuple[float, ...]] = {"compound_weight": (0.0, 0.2), "char_ngram_weight": (0.0, 0.3), "field_weight": (0.0, 0.3)}
+PRIOR_PARAMS = ("field_weight", "secondary_field_cover", "evidence_weight")
+QUICK_GRID: dict[str, tuple[float, ...]] = {"compound_weight": (0.0, 0.2), "char_ngram_weight": (0.0, 0.3), "field_weight": (0.0, 0.1)}
 
 Ranking = dict[str, list[str]]
 
@@ -140,13 +144,23 @@ def engine_rankings(challenges, technologies, grid: dict[str, tuple[float, ...]]
     engine = MatchEngine(analyzer, top_k=len(technologies), **fixed)
     names = list(grid)
     out = {}
+    text_params = None
     for values in itertools.product(*(grid[n] for n in names)):
         params = dict(zip(names, values))
         if params.get("compound_weight", 0) + params.get("char_ngram_weight", 0) > 1:
             continue
         for name, value in params.items():
             setattr(engine, name, value)
-        engine.fit(challenges, technologies)
+        text = {k: v for k, v in params.items() if k not in PRIOR_PARAMS}
+        if text == text_params:
+            # Only the prior columns changed: the same vectorizers, new prior columns and lists
+            # (exactly what fit computes, without fitting the vectorizers again).
+            engine.layout_ = engine._layout(engine.layout_.fields, engine.layout_.regions)
+            engine._set_sides(challenges, technologies)
+            engine._compute_all_top_k()
+        else:
+            engine.fit(challenges, technologies)
+            text_params = text
         out[tuple(sorted(params.items()))] = {c.id: [m.id for m in engine.technologies_for(c.id)] for c in challenges}
     return out
 
@@ -192,7 +206,8 @@ def _row(name: str, ranks: dict[str, int], langs: dict[str, str], extra: str = "
 
 
 def _point(point: tuple) -> str:
-    return ", ".join(f"{k.replace('_weight', '').replace('char_ngram', 'char')} {v:g}" for k, v in point)
+    return ", ".join(f"{k.replace('_weight', '').replace('char_ngram', 'char').replace('secondary_field_cover', 'secondary')}"
+                     f" {v:g}" for k, v in point)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("- no compound block (compound 0)", lambda p: dict(p)["compound_weight"] == 0, full),
         ("- no char n-gram block (char 0)", lambda p: dict(p)["char_ngram_weight"] == 0, full),
         ("- no field prior (field 0)", lambda p: dict(p)["field_weight"] == 0, full),
+        ("- every field of an entry alike (secondary 1)", lambda p: dict(p).get("secondary_field_cover", 1) == 1, full),
+        ("- no track-record prior (evidence 0)", lambda p: dict(p).get("evidence_weight", 0) == 0, full),
         ("- words only (compound 0, char 0)", lambda p: dict(p)["compound_weight"] == 0 and dict(p)["char_ngram_weight"] == 0, full),
     ]
     if not args.quick:

@@ -30,12 +30,13 @@ def test_fitting_twice_gives_identical_results(analyzer, demo_challenges, demo_t
     assert _ranking(first, ids) == _ranking(second, ids)
 
 
-def test_score_is_text_times_multiplier(engine) -> None:
+def test_score_is_text_plus_additive_priors(engine) -> None:
     explanation = explain(engine, "c003", "t009")
 
     assert math.isclose(explanation.score, engine.score("c003", "t009"), rel_tol=1e-12)
-    assert math.isclose(explanation.score, explanation.text * explanation.multiplier, rel_tol=1e-12)
-    assert explanation.multiplier == formula.multiplier(explanation.field, explanation.evidence)
+    assert explanation.field > 0
+    assert math.isclose(explanation.score, formula.score(explanation.text, explanation.field, explanation.evidence,
+                                                         engine.field_weight, engine.evidence_weight), rel_tol=1e-12)
 
 
 def test_field_agreement_and_track_record_raise_the_score_of_the_same_text() -> None:
@@ -46,10 +47,23 @@ def test_field_agreement_and_track_record_raise_the_score_of_the_same_text() -> 
     proven = TechnologyDoc("proven", "見守り", text, fields=("elderly",), maturity="in_service",
                            deployed_in=("豊中市",), deployed_regions=("北大阪",))
 
-    engine = MatchEngine().fit([challenge], [bare, fielded, proven])
+    engine = MatchEngine(field_weight=0.1, evidence_weight=0.02).fit([challenge], [bare, fielded, proven])
 
     assert [m.id for m in engine.technologies_for("c")] == ["proven", "fielded", "bare"]
-    assert math.isclose(engine.score("c", "proven"), engine.score("c", "bare") / formula.TEXT_BASE)
+    assert math.isclose(engine.score("c", "fielded") - engine.score("c", "bare"), 0.1)
+    assert math.isclose(engine.score("c", "proven") - engine.score("c", "fielded"), 0.02 * 1.0)
+
+
+def test_a_secondary_field_counts_less_than_the_main_one() -> None:
+    text = "高齢者の見守りサービスで安否確認を行う"
+    challenge = ChallengeDoc("c", "高齢者の見守り", text, fields=("elderly",))
+    main = TechnologyDoc("main", "見守り", text, fields=("elderly", "health"))
+    secondary = TechnologyDoc("secondary", "見守り", text, fields=("health", "elderly"))
+
+    engine = MatchEngine(field_weight=0.1, evidence_weight=0.0, secondary_field_cover=0.5).fit(
+        [challenge], [main, secondary])
+
+    assert math.isclose(engine.score("c", "main") - engine.score("c", "secondary"), 0.1 * 0.5)
 
 
 def test_no_shared_words_means_no_match_however_mature() -> None:
@@ -57,9 +71,32 @@ def test_no_shared_words_means_no_match_however_mature() -> None:
     unrelated = TechnologyDoc("t", "観光案内", "多言語の観光案内", fields=("environment",), maturity="in_service",
                               deployed_in=("堺市",))
 
-    engine = MatchEngine().fit([challenge], [unrelated])
+    related = TechnologyDoc("r", "ごみ収集車のルート最適化", "収集車のルートを短くする")
 
-    assert engine.technologies_for("c") == []
+    engine = MatchEngine().fit([challenge], [unrelated, related])
+
+    assert [m.id for m in engine.technologies_for("c")] == ["r"]
+    assert engine.challenges_for("t") == []
+    assert engine.score("c", "t") == 0.0
+    assert [m.id for m in engine.rank_technologies(challenge)] == ["r"]
+    explanation = explain(engine, "c", "t")
+    assert explanation.score == 0 and explanation.reasons() == []
+
+
+def test_field_mates_without_shared_text_never_crowd_out_text_matches() -> None:
+    """All pairs: when the top-k by full score is filled by field-only pairs, the row is refilled
+    with the text matches behind them (the field-only ones are no matches)."""
+    challenge = ChallengeDoc("c", "ごみ収集の効率化", "収集車のルート", fields=("environment",))
+    mates = [TechnologyDoc(f"m{i}", "観光案内", "多言語の観光案内", fields=("environment",), maturity="in_service")
+             for i in range(5)]
+    weak = TechnologyDoc("w", "配送ルート", "トラックのルート計画", fields=("mobility",))
+
+    engine = MatchEngine(top_k=3, field_weight=0.2).fit([challenge], [*mates, weak])
+
+    assert [m.id for m in engine.technologies_for("c")] == ["w"]
+    engine.upsert_technology(TechnologyDoc("m9", "観光案内", "多言語の観光案内", fields=("environment",)))
+    engine.remove_technology("m0")
+    assert [m.id for m in engine.technologies_for("c")] == ["w"]
 
 
 def test_listed_reasons_are_really_shared_and_shares_sum_to_one(engine, demo_challenges, demo_technologies) -> None:

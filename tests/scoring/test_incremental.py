@@ -16,14 +16,10 @@ def _all(engine: MatchEngine) -> tuple[dict, dict]:
 
 def _recomputed(engine: MatchEngine) -> tuple[dict, dict]:
     """Same frozen vocabulary and IDF, every list computed from scratch."""
-    from scoring.engine import CHALLENGE, TECHNOLOGY, _Side
-
     fresh = MatchEngine(engine.analyzer_, top_k=engine.top_k)
     for name in ("analyzer_", "token_cache_", "word_vectorizer_", "compound_vectorizer_", "char_vectorizer_", "layout_"):
         setattr(fresh, name, getattr(engine, name))
-    challenges, technologies = engine.live_challenges(), engine.live_technologies()
-    fresh.challenges_ = _Side(challenges, *fresh._vectors(CHALLENGE, challenges))
-    fresh.technologies_ = _Side(technologies, *fresh._vectors(TECHNOLOGY, technologies))
+    fresh._set_sides(engine.live_challenges(), engine.live_technologies())
     fresh._compute_all_top_k()
     return _all(fresh)
 
