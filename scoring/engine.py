@@ -19,8 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
-from .documents import ChallengeDoc, TechnologyDoc
 from . import formula
+from .documents import ChallengeDoc, TechnologyDoc
 from .features import (
     PriorLayout,
     base_vectors,
