@@ -140,7 +140,9 @@ class PriorLayout:
 def with_priors(base: sp.csr_matrix, text_scale: float, prior_rows: Sequence[dict[int, float]],
                 prior_width: int) -> sp.csr_matrix:
     """[text_scale * base | prior columns]: a few values per row, not a copy of the row per block."""
-    indptr, indices, data = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    data: list[float] = []
     for row in prior_rows:
         columns = sorted(row)
         indices.extend(columns)
