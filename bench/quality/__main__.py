@@ -310,7 +310,7 @@ def calibrate_strength(results: list[dict], gold: dict[str, str], top: int = 20)
             (gold_labels if is_gold else other_labels)[label] += 1
     n = len(lists)
     print(f"\nStrength calibration on top-{top} lists (score / best score of the list):")
-    for cut in (0.5, 0.6, 0.7, 0.8, 0.9):
+    for cut in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
         g = float(np.mean(np.array(gold_ratio) >= cut)) if gold_ratio else 0.0
         print(f"  ratio >= {cut}: {g:.0%} of real partners, {sum(r >= cut for r in other_ratio) / n:.1f} other entries per list")
     print(f"  shipped labels (strong >= {STRONG_RATIO}, medium >= {MEDIUM_RATIO}): real partners "
