@@ -354,9 +354,11 @@ class MatchEngine:
     def _top_n(self, queries: sp.csr_matrix, against: _Side, extra: int = 0) -> sp.csr_matrix:
         """Top-k (plus `extra` to survive dead positions) of queries x every position of `against`."""
         parts = []
+        full = np.zeros(queries.shape[0], dtype=bool)  # rows that may hide more candidates
         for offset, matrix_t in against.expanded_t_parts():
             part = sp_matmul_topn(queries, matrix_t, top_n=self.top_k + extra, threshold=0.0,
                                   n_threads=self.n_jobs)
+            full |= np.diff(part.indptr) >= self.top_k + extra
             if offset:
                 part = sp.csr_matrix((part.data, part.indices + offset, part.indptr),
                                      shape=(part.shape[0], against.size))
@@ -367,10 +369,10 @@ class MatchEngine:
         if against.dead_count:
             combined = combined.multiply(against.alive[np.newaxis, :].astype(np.float64)).tocsr()
             combined.eliminate_zeros()
-        return self._drop_prior_only(queries, against, combined, self.top_k + extra)
+        return self._drop_prior_only(queries, against, combined, full, self.top_k + extra)
 
     def _drop_prior_only(self, queries: sp.csr_matrix, against: _Side, found: sp.csr_matrix,
-                         top_n: int) -> sp.csr_matrix:
+                         full: np.ndarray, top_n: int) -> sp.csr_matrix:
         """Remove pairs whose text part is 0 (formula.py: no shared text, no match).
 
         The text part of a found pair is its score minus its prior part, looked up in the few dense
@@ -386,7 +388,7 @@ class MatchEngine:
         if text_positive.all():
             return found
         lost = np.unique(rows[~text_positive])
-        refill = set(lost[np.diff(found.indptr)[lost] >= top_n].tolist())
+        refill = set(lost[full[lost]].tolist())
         data, indices, indptr = [], [], [0]
         for row in range(found.shape[0]):
             start, end = found.indptr[row], found.indptr[row + 1]
