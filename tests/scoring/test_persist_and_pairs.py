@@ -28,10 +28,11 @@ def test_saving_over_an_existing_state_replaces_it(engine, tmp_path) -> None:
     assert all(t.id != "t001" for t in loaded.live_technologies())
 
 
-def test_a_state_of_another_format_is_refused(engine, tmp_path) -> None:
+@pytest.mark.parametrize("old_format", [2, 99])  # 2: multiplicative priors, vectors repeated per block
+def test_a_state_of_another_format_is_refused(engine, tmp_path, old_format) -> None:
     save(engine, tmp_path / "state")
     state = json.loads((tmp_path / "state" / "state.json").read_text())
-    state["format"] = 99
+    state["format"] = old_format
     (tmp_path / "state" / "state.json").write_text(json.dumps(state))
 
     with pytest.raises(IncompatibleState):
