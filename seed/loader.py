@@ -170,9 +170,24 @@ def _at(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value).replace(hour=10, tzinfo=dt.UTC)
 
 
+def _clock(when: str) -> Callable[[], dt.datetime]:
+    """A clock stopped at a demo history's date, for the actions that replay it."""
+    at = _at(when)
+    return lambda: at
+
+
 def load_demo_projects(session: Session) -> Counter[str]:
-    """Projects in every stage with dated histories, and a rollout. Needs load_demo first."""
-    from models import ContractType, Project, ProjectKpi, ProjectStageChange, RolloutPattern, Stage
+    """Projects in every stage with dated histories, and a rollout. Needs load_demo first.
+
+    Every proposal, rollout and move is replayed through the workflow actions, as the first demo
+    person the policy lets make it (else the admin), on a clock set to the date in
+    demo_projects.toml: history, audit rows and notifications come out as in real use. The mail
+    those actions queue is marked `withheld` (never claimed, so never sent): demo addresses are
+    not real people.
+    """
+    from matchmaker.actions import workflow
+    from matchmaker.policies import Permission, can
+    from models import OutboxEmail, Project
 
     created: Counter[str] = Counter()
     existing = set(session.scalars(select(Project.title)))
@@ -180,29 +195,39 @@ def load_demo_projects(session: Session) -> Counter[str]:
     technology_keys = {t["key"]: (o["name"], t["title"]) for o in demo_organizations() for t in o.get("technology", [])}
     challenges = {(c.municipality.name, c.title): c for c in session.scalars(select(Challenge))}
     technologies = {(t.organization.name, t.title): t for t in session.scalars(select(Technology))}
-    from matchmaker.actions.workflow import MOVES, rollout_title
-    from matchmaker.policies import Permission, can
+    users = list(session.scalars(select(User).where(User.role != Role.ADMIN, User.is_active.is_(True)).order_by(User.id)))
+    admin = next(u for u in session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.id)))
 
-    users = list(session.scalars(select(User).where(User.role != Role.ADMIN)))
-    admin = next(u for u in session.scalars(select(User).where(User.role == Role.ADMIN)))
+    def mover(name: str, project: Project) -> User:
+        """The first demo person the workflow's own rules let make this move."""
+        return next((u for u in users if can(u, Permission.PROJECT_MOVE, (project, workflow.MOVES[name]))), admin)
 
-    def actor_for(move: str, project: Project) -> User:
-        """The first demo person the workflow's own rules let make this move (proposals: the lead company)."""
-        if move in MOVES:
-            return next((u for u in users if can(u, Permission.PROJECT_MOVE, (project, MOVES[move]))), admin)
-        return next((u for u in users if u.organization_id == project.lead_organization_id
-                     and can(u, Permission.PROJECT_PROPOSE)), admin)
+    def withhold_mail() -> None:
+        for mail in [m for m in session.new if isinstance(m, OutboxEmail)]:
+            mail.status, mail.last_error = "withheld", "demo data from seeding; never sent"
 
-    def replay(project: Project, moves: list[list[str]]) -> None:
-        previous = None
-        for move in moves:
-            name, when, comment = move[0], move[1], (move[2] if len(move) > 2 else "")
-            target = MOVES[name].target if name in MOVES else Stage.PROPOSED  # propose, rollout
-            session.add(ProjectStageChange(project=project, actor=actor_for(name, project), move=name,
-                                           from_stage=previous, to_stage=target, at=_at(when), comment=comment))
-            previous = target
-            project.stage, project.stage_changed_at = target, _at(when)
-        project.created_at = _at(moves[0][1])
+    def replay(project: Project, record: dict, moves: list[list[str]]) -> None:
+        pilot, kpis = record.get("pilot") or {}, record.get("kpis", [])
+        for name, when, *rest in moves:
+            comment = rest[0] if rest else ""
+            data = workflow.MoveInput(expected_version=None, comment=comment)
+            if name == "request_pilot":
+                data.scope, data.months = pilot["scope"], pilot["months"]
+                data.data_handling, data.cost_yen, data.funding = pilot["data_handling"], pilot["cost_yen"], pilot["funding"]
+                data.kpis = [{"name": k["name"], "unit": k.get("unit", ""), "baseline": k["baseline"],
+                              "target": k["target"]} for k in kpis]
+            elif name == "approve_pilot":
+                data.checklist = sorted(workflow.APPROVAL_CHECKLIST)
+            elif name == "start_pilot":
+                data.start_date = _at(when).date()
+            elif name == "evaluate":
+                results = {k["name"]: k.get("result") for k in kpis}
+                data.comment = record.get("evaluation", comment)
+                data.kpi_results = {k.id: results.get(k.name) for k in project.kpis}
+            elif name == "implement":
+                data.contract_type, data.start_date = record["contract"]["type"], record["contract"]["start"]
+            workflow.make_move(session, project.id, name, data, actor=mover(name, project), now=_clock(when))
+            withhold_mail()
 
     document = next(_read_toml("demo_projects.toml"))
     by_title: dict[str, Project] = {p.title: p for p in session.scalars(select(Project))}
@@ -211,47 +236,30 @@ def load_demo_projects(session: Session) -> Counter[str]:
             continue
         project_challenges = [challenges[challenge_keys[k]] for k in record["challenges"]]
         project_technologies = [technologies[technology_keys[k]] for k in record["technologies"]]
-        project = Project(
-            title=record["title"], summary=record.get("summary", ""), challenges=project_challenges,
-            technologies=project_technologies, lead_organization=project_technologies[0].organization,
-            municipalities=list({c.municipality_id: c.municipality for c in project_challenges}.values()),
-            organizations=list({t.organization_id: t.organization for t in project_technologies}.values()),
-        )
-        pilot = record.get("pilot")
-        if pilot:
-            project.pilot_scope, project.pilot_months = pilot["scope"], pilot["months"]
-            project.pilot_data_handling, project.pilot_cost_yen = pilot["data_handling"], pilot["cost_yen"]
-            project.pilot_funding = pilot["funding"]
-        project.kpis = [ProjectKpi(position=i, name=k["name"], unit=k.get("unit", ""), baseline=k["baseline"],
-                                   target=k["target"], result=k.get("result"))
-                        for i, k in enumerate(record.get("kpis", []))]
-        project.evaluation_summary = record.get("evaluation", "")
-        if "contract" in record:
-            project.contract_type = ContractType(record["contract"]["type"])
-            project.implementation_start = record["contract"]["start"]
-        session.add(project)
-        session.flush()
-        if any(m[0] == "start_pilot" for m in record["moves"]):
-            project.pilot_started_on = _at(next(m[1] for m in record["moves"] if m[0] == "start_pilot")).date()
-        project.created_by = actor_for("propose", project)
-        replay(project, record["moves"])
+        (first, when, *_), later = record["moves"][0], record["moves"][1:]
+        assert first == "propose", f"{record['title']}: a demo project starts with a proposal"
+        lead = project_technologies[0].organization_id
+        proposer = next((u for u in users if u.organization_id == lead and can(u, Permission.PROJECT_PROPOSE)), admin)
+        project = workflow.propose(session, actor=proposer, challenge_ids=[c.id for c in project_challenges],
+                                   technology_ids=[t.id for t in project_technologies], title=record["title"],
+                                   summary=record.get("summary", ""), now=_clock(when))
+        withhold_mail()
+        replay(project, record, later)
         by_title[project.title] = project
         created["projects"] += 1
     for record in document.get("rollout", []):
         origin = by_title[record["origin"]]
-        targets = [m for m in session.scalars(select(Municipality).where(Municipality.name.in_(record["municipalities"])))]
-        title = rollout_title(origin.title, [m.name for m in targets])
-        if title in existing:
+        targets = list(session.scalars(select(Municipality).where(Municipality.name.in_(record["municipalities"]))))
+        if workflow.rollout_title(origin.title, [m.name for m in targets]) in existing:
             continue
-        project = Project(
-            title=title, summary=record.get("comment", ""), origin=origin, rollout_pattern=RolloutPattern(record["pattern"]),
-            technologies=list(origin.technologies), lead_organization=origin.lead_organization,
-            municipalities=targets, organizations=list(origin.organizations),
-        )
-        session.add(project)
-        session.flush()
-        project.created_by = actor_for("propose", project)
-        replay(project, record["moves"])
+        (first, when, *_), later = record["moves"][0], record["moves"][1:]
+        assert first == "rollout", f"{origin.title}: a demo rollout starts with the rollout"
+        starter = next((u for u in users if can(u, Permission.PROJECT_ROLLOUT, origin)), admin)
+        project = workflow.start_rollout(session, origin.id, actor=starter, municipality_ids=[m.id for m in targets],
+                                         pattern=record["pattern"], comment=record.get("comment", ""),
+                                         now=_clock(when))
+        withhold_mail()
+        replay(project, record, later)
         created["projects"] += 1
     session.flush()
     return created

@@ -11,7 +11,7 @@ Admins may make every move. Who plays which part, and who may see a project, is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,9 @@ from .catalogue import _collect, get_challenge, get_technology
 from .validation import clean_text
 
 OPEN_STAGES = frozenset(Stage) - TERMINAL_STAGES
+# What the actions stamp on history, audit rows and notifications: the real clock, or the dated
+# demo histories that seeding replays through the same actions.
+Clock = Callable[[], dt.datetime]
 
 APPROVAL_CHECKLIST = {
     "kpis_measurable": _l("KPIは測定可能で、基準値と目標値がある"),
@@ -120,7 +123,7 @@ def available_moves(project: Project, user: User) -> list[Move]:
 
 # -- proposing ----------------------------------------------------------------------------
 def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], technology_ids: Sequence[int],
-            title: str, summary: str) -> Project:
+            title: str, summary: str, now: Clock = utcnow) -> Project:
     """A company proposes its technologies for open issues (from a match or directly).
 
     Raises PermissionDenied, NotFound or ValidationError.
@@ -144,14 +147,14 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
         require(actor, Permission.PROJECT_PROPOSE, pair)
     project = Project(
         title=title, summary=summary, stage=Stage.PROPOSED, lead_organization_id=technologies[0].organization_id,
-        created_by=actor, challenges=challenges, technologies=technologies,
+        created_by=actor, created_at=now(), stage_changed_at=now(), challenges=challenges, technologies=technologies,
         municipalities=list({c.municipality_id: c.municipality for c in challenges}.values()),
         organizations=list({t.organization_id: t.organization for t in technologies}.values()),
     )
     session.add(project)
     session.flush()
-    _record(session, project, actor=actor, move="propose", source=None, comment="")
-    _notify(session, project, actor=actor, kind="proposal")
+    _record(session, project, actor=actor, move="propose", source=None, comment="", now=now)
+    _notify(session, project, actor=actor, kind="proposal", now=now)
     return project
 
 
@@ -162,7 +165,7 @@ def rollout_title(origin_title: str, places: Sequence[str]) -> str:
 
 
 def start_rollout(session: Session, origin_id: int, *, actor: User, municipality_ids: Sequence[int],
-                  pattern: str, comment: str = "") -> Project:
+                  pattern: str, comment: str = "", now: Clock = utcnow) -> Project:
     """Start a rollout (横展開) of an implemented project to other municipalities.
 
     Raises NotFound, PermissionDenied, Conflict (origin not implemented) or ValidationError.
@@ -184,7 +187,7 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     project = Project(
         title=rollout_title(origin.title, [m.name for m in targets]),
         summary=origin.summary, stage=Stage.PROPOSED, lead_organization_id=origin.lead_organization_id,
-        created_by=actor, origin=origin, rollout_pattern=rollout_pattern, technologies=list(origin.technologies),
+        created_by=actor, created_at=now(), stage_changed_at=now(), origin=origin, rollout_pattern=rollout_pattern, technologies=list(origin.technologies),
         municipalities=targets, organizations=list(origin.organizations),
         challenges=[c for c in session.scalars(select(Challenge).where(
             Challenge.municipality_id.in_([m.id for m in targets]), Challenge.status == ChallengeStatus.OPEN))
@@ -193,13 +196,14 @@ def start_rollout(session: Session, origin_id: int, *, actor: User, municipality
     session.add(project)
     session.flush()
     _record(session, project, actor=actor, move="rollout", source=None, comment=comment,
-            details={"origin_project_id": origin.id, "pattern": rollout_pattern.value})
-    _notify(session, project, actor=actor, kind="rollout")
+            details={"origin_project_id": origin.id, "pattern": rollout_pattern.value}, now=now)
+    _notify(session, project, actor=actor, kind="rollout", now=now)
     return project
 
 
 # -- moving -------------------------------------------------------------------------------
-def make_move(session: Session, project_id: int, move_name: str, data: MoveInput, *, actor: User) -> Project:
+def make_move(session: Session, project_id: int, move_name: str, data: MoveInput, *, actor: User,
+              now: Clock = utcnow) -> Project:
     """Make one move. Raises NotFound, PermissionDenied (not the legal actor), Conflict (illegal
     from this stage, or the form is stale) or ValidationError (the move's inputs)."""
     project = get_project(session, project_id, actor=actor)
@@ -216,10 +220,10 @@ def make_move(session: Session, project_id: int, move_name: str, data: MoveInput
     details = _APPLY[move.name](session, project, data)
     source = project.stage
     project.stage = move.target
-    project.stage_changed_at = utcnow()
+    project.stage_changed_at = now()
     session.flush()
-    _record(session, project, actor=actor, move=move.name, source=source, comment=comment, details=details)
-    _notify(session, project, actor=actor, kind="move", **{"from": source.value, "to": move.target.value})
+    _record(session, project, actor=actor, move=move.name, source=source, comment=comment, details=details, now=now)
+    _notify(session, project, actor=actor, kind="move", now=now, **{"from": source.value, "to": move.target.value})
     return project
 
 
@@ -307,15 +311,16 @@ _APPLY = {name: _nothing for name in MOVES} | {
 
 # -- history and notifications --------------------------------------------------------------
 def _record(session: Session, project: Project, *, actor: User, move: str, source: Stage | None, comment: str,
-            details: dict[str, Any] | None = None) -> None:
+            details: dict[str, Any] | None = None, now: Clock = utcnow) -> None:
+    at = now()
     session.add(ProjectStageChange(project_id=project.id, actor_id=actor.id, move=move, from_stage=source,
-                                   to_stage=project.stage, comment=comment, details=details))
+                                   to_stage=project.stage, comment=comment, details=details, at=at))
     record_change(session, actor=actor, entity_type="project", entity_id=project.id, action=f"project:{move}",
                   before={"stage": source.value} if source else None, after={"stage": project.stage.value},
-                  reason=comment)
+                  reason=comment).at = at
 
 
-def _notify(session: Session, project: Project, *, actor: User, kind: str, **params: Any) -> None:
+def _notify(session: Session, project: Project, *, actor: User, kind: str, now: Clock = utcnow, **params: Any) -> None:
     """Tell everyone else in the project. The notification keeps the kind and parameters, so
     the inbox renders it in its reader's language, and the delivery job renders the mail in its
     recipient's (no text is rendered in this transaction)."""
@@ -323,9 +328,9 @@ def _notify(session: Session, project: Project, *, actor: User, kind: str, **par
     for person in project_policy.participants(session, project):
         if person.id == actor.id:
             continue
-        session.add(Notification(user_id=person.id, project_id=project.id, kind=kind, params=params))
+        session.add(Notification(user_id=person.id, project_id=project.id, kind=kind, params=params, created_at=now()))
         session.add(OutboxEmail(recipient=person.email, locale=person.locale, kind=kind, params=params,
-                                project_id=project.id))
+                                project_id=project.id, created_at=now()))
 
 
 STAGE_LABELS = {

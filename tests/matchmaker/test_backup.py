@@ -157,7 +157,7 @@ def test_mail_waiting_in_a_backup_is_not_sent_again_after_a_restore(demo_app, tm
     jobs.sweep(demo_app)
 
     with demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
-        rows = list(session.scalars(select(OutboxEmail)))
+        rows = list(session.scalars(select(OutboxEmail).where(OutboxEmail.status != "withheld")))
     assert "1 mail(s) waiting in the backup were marked failed" in result.output
     assert [(r.status, r.sent_at) for r in rows] == [("failed", None)]
     assert len(list((Path(demo_app.instance_path) / "outbox").glob("*.eml"))) == 1  # sent once, before the restore

@@ -41,10 +41,10 @@ def test_a_move_queues_its_mail_on_redis_and_an_rq_worker_delivers_it(demo_app, 
                                                              data={"version": "1"})
     queued = Queue(jobs.QUEUE_NAME, connection=Redis.from_url(redis_url)).count
     with demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
-        before = [m.status for m in session.scalars(select(OutboxEmail))]
+        before = [m.status for m in session.scalars(select(OutboxEmail).where(OutboxEmail.status != "withheld"))]
     worker = _rq_worker(demo_app, redis_url)
     with demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
-        after = [m.status for m in session.scalars(select(OutboxEmail))]
+        after = [m.status for m in session.scalars(select(OutboxEmail).where(OutboxEmail.status != "withheld"))]
 
     assert response.status_code == 302 and queued == 1
     assert before and set(before) == {"pending"}

@@ -20,7 +20,7 @@ def test_concurrent_claims_on_postgres_take_disjoint_rows(pg_app) -> None:
         session.add_all([OutboxEmail(recipient=f"u{n}@example.jp", subject="s", body="b") for n in range(40)])
         session.commit()  # with inline jobs this already delivers: queue more without waking anyone
     with pg_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
-        session.execute(update(OutboxEmail).values(status="pending", sent_at=None))
+        session.execute(update(OutboxEmail).where(OutboxEmail.status == "sent").values(status="pending", sent_at=None))
         session.commit()
     start = threading.Barrier(5)
     claimed: list[list[int]] = []

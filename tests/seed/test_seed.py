@@ -1,28 +1,36 @@
+import datetime as dt
 from collections import Counter
 
 from sqlalchemy import func, select
 
+from matchmaker.actions.workflow import MOVES
 from models import (
     FIELD_KEYS,
+    AuditEvent,
     Challenge,
     ChallengeStatus,
     Field,
     Municipality,
+    Notification,
     Organization,
+    OutboxEmail,
     Project,
+    ProjectStageChange,
     Role,
     Stage,
     Technology,
     User,
 )
 from seed import load_demo, load_demo_projects, load_reference
+from seed.loader import _at, _read_toml
 from tests.conftest import fast_hash
 
 
 def _table_counts(session) -> dict[str, int]:
     return {
         model.__name__: session.scalar(select(func.count()).select_from(model))
-        for model in (Municipality, Field, Organization, Technology, User, Challenge, Project)
+        for model in (Municipality, Field, Organization, Technology, User, Challenge, Project, ProjectStageChange,
+                      AuditEvent, Notification, OutboxEmail)
     }
 
 
@@ -75,3 +83,43 @@ def test_demo_projects_tell_the_whole_story(demo_app) -> None:
     assert stages == set(Stage)
     assert rollouts and all(r.origin.stage is Stage.IMPLEMENTED for r in rollouts)
     assert all(p.changes and p.changes[-1].to_stage is p.stage for p in projects)
+
+
+def test_seeded_histories_are_replayed_through_the_actions(demo_app) -> None:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    changes = list(session.scalars(select(ProjectStageChange).order_by(ProjectStageChange.id)))
+    audits = list(session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "project")
+                                  .order_by(AuditEvent.id)))
+
+    # One audit row per history row, by the same person at the same time, as a real move writes.
+    assert [(a.entity_id, a.action, a.actor_id, a.at) for a in audits] == [
+        (c.project_id, f"project:{c.move}", c.actor_id, c.at) for c in changes]
+    # Notifications went to the participants, dated like the moves that caused them.
+    notifications = list(session.scalars(select(Notification).where(Notification.project_id.is_not(None))))
+    assert notifications and {n.created_at for n in notifications} <= {c.at for c in changes}
+    # Demo mail is queued like real mail but withheld: never claimed, never sent.
+    mails = list(session.scalars(select(OutboxEmail)))
+    assert mails and {(m.status, m.sent_at) for m in mails} == {("withheld", None)}
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive UTC, PostgreSQL aware datetimes."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def test_seeded_stages_and_dates_follow_demo_projects_toml(demo_app) -> None:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    document = next(_read_toml("demo_projects.toml"))
+    by_title = {p.title: p for p in session.scalars(select(Project))}
+    stage_of = {"propose": Stage.PROPOSED, "rollout": Stage.PROPOSED} | {
+        name: move.target for name, move in MOVES.items()}
+
+    for record in document["project"]:
+        project = by_title[record["title"]]
+        assert [(c.move, c.to_stage, _utc(c.at)) for c in project.changes] == [
+            (m[0], stage_of[m[0]], _at(m[1])) for m in record["moves"]]
+        assert project.stage is stage_of[record["moves"][-1][0]]
+        assert _utc(project.created_at) == _at(record["moves"][0][1])
+    rollouts = [p for p in by_title.values() if p.origin is not None]
+    assert [[(c.move, _utc(c.at)) for c in p.changes] for p in rollouts] == [
+        [(m[0], _at(m[1])) for m in r["moves"]] for r in document["rollout"]]
