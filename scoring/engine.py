@@ -72,7 +72,7 @@ class _Side:
     """The documents of one side, their vectors, and liveness. Positions only grow until a refit.
 
     Vectors are [text | prior columns] (features.with_priors); the first `text_width` columns are
-    text. `prior_main` keeps the prior columns dense (a few per row) so that the prior part of any
+    text. `prior_main_t` keeps the prior columns dense (a few per row) so that the prior part of any
     pair can be looked up without a product.
     """
 
@@ -91,7 +91,9 @@ class _Side:
     def _set_main(self, expanded: sp.csr_matrix) -> None:
         self.expanded_main = expanded.tocsr()
         self.expanded_main_t = expanded.T.tocsr()
-        self.prior_main = self.expanded_main[:, self.text_width:].toarray()
+        # Prior columns dense and transposed (one contiguous row per column): a query touches only
+        # its 2-4 prior columns, so its prior part against every position is a few vector adds.
+        self.prior_main_t = np.ascontiguousarray(self.expanded_main[:, self.text_width:].toarray().T)
         self.main_rows = expanded.shape[0]
 
     @property
@@ -137,9 +139,9 @@ class _Side:
 
     def priors(self, positions: np.ndarray) -> np.ndarray:
         """Dense prior columns of the given positions (rows)."""
-        out = np.empty((len(positions), self.prior_main.shape[1]))
+        out = np.empty((len(positions), self.prior_main_t.shape[0]))
         main = positions < self.main_rows
-        out[main] = self.prior_main[positions[main]]
+        out[main] = self.prior_main_t[:, positions[main]].T
         if not main.all():
             out[~main] = self._delta()[1][positions[~main] - self.main_rows]
         return out
@@ -160,8 +162,9 @@ class _Side:
         # the prior part is a lookup in the dense prior columns of the positions found.
         product = text_query @ self.expanded_main_t
         if product.nnz:
-            found = product.indices
-            scores[found] = product.data + self.prior_main[found] @ prior_query
+            columns = np.flatnonzero(prior_query)
+            prior = prior_query[columns] @ self.prior_main_t[columns]
+            scores[product.indices] = product.data + prior[product.indices]
         if self._delta_expanded:
             # The delta is small: a plain row-major product avoids transposing it on every change.
             delta, delta_prior = self._delta()
