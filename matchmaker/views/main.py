@@ -23,6 +23,13 @@ def healthz():  # type: ignore[no-untyped-def]
     return jsonify({"status": "ok" if healthy else "degraded", **status}), 200 if healthy else 503
 
 
+@bp.get("/favicon.ico")
+def favicon():  # type: ignore[no-untyped-def]
+    # Browsers and feed readers ask for /favicon.ico whatever the page links; answer with the one
+    # icon instead of a 404 on every first visit.
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
+
+
 @bp.post("/language")
 def set_language():  # type: ignore[no-untyped-def]
     lang = request.form.get("lang", "")

@@ -46,3 +46,15 @@ def test_pages_reference_no_external_assets(client) -> None:
 
     assert "http://" not in page.replace("http://localhost", "")
     assert "https://" not in page
+
+
+def test_pages_link_an_icon_that_exists(client) -> None:
+    page = client.get("/").text
+    href = page.split('rel="icon" href="', 1)[1].split('"', 1)[0]
+
+    with client.get(href) as icon:  # a static file response holds the file open until closed
+        status, mimetype = icon.status_code, icon.mimetype
+    legacy = client.get("/favicon.ico")
+
+    assert status == 200 and mimetype == "image/svg+xml"
+    assert legacy.status_code == 301 and legacy.headers["Location"].endswith(href)
