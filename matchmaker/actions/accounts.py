@@ -29,7 +29,7 @@ from models import (
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, require
 from .audit import record_change
-from .validation import check_password, clean_email, clean_text
+from .validation import check_password, clean_email, clean_text, collect_errors
 
 
 def hash_password(password: str) -> str:
@@ -194,9 +194,8 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
     Returns None, creating nothing, when the member e-mail is already registered: its owner is
     sent a mail instead. Raises ValidationError, or Conflict when the organization name is taken.
     """
-    from .catalogue import _collect
 
-    name, kana, website, description, contact_email, phone, member_name, member_email, password, category = _collect(
+    name, kana, website, description, contact_email, phone, member_name, member_email, password, category = collect_errors(
         lambda: clean_text(data.organization_name, field="organization_name", max_length=120),
         lambda: clean_text(data.organization_name_kana, field="organization_name_kana", max_length=200, required=False),
         lambda: _clean_url(data.website),

@@ -27,7 +27,7 @@ from models import (
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, can, require
 from .audit import record_change
-from .validation import clean_text, merge_errors
+from .validation import clean_text, collect_errors
 
 TITLE_MAX = 120
 TEXT_MAX = 4000
@@ -97,20 +97,6 @@ def _check_version(entity: Challenge | Technology, expected_version: int | None)
         raise Conflict()
 
 
-def _collect(*checks) -> list[Any]:  # type: ignore[no-untyped-def]
-    """Run every check and report all field errors together, not just the first."""
-    results, errors = [], []
-    for check in checks:
-        try:
-            results.append(check())
-        except ValidationError as error:
-            errors.append(error)
-            results.append(None)
-    if errors:
-        raise merge_errors(*errors)
-    return results
-
-
 # -- challenges -------------------------------------------------------------------------
 def get_challenge(session: Session, challenge_id: int, *, actor: User) -> Challenge:
     """A challenge the actor may see. Raises NotFound otherwise (drafts of others are not revealed)."""
@@ -122,7 +108,7 @@ def get_challenge(session: Session, challenge_id: int, *, actor: User) -> Challe
 
 def _apply_challenge(session: Session, challenge: Challenge, data: ChallengeInput) -> None:
     """The content of an issue; never its status, which only change_challenge_status changes."""
-    title, description, target, available, fields, budget = _collect(
+    title, description, target, available, fields, budget = collect_errors(
         lambda: clean_text(data.title, field="title", max_length=TITLE_MAX),
         lambda: clean_text(data.description, field="description", max_length=TEXT_MAX, multiline=True),
         lambda: clean_text(data.target, field="target", max_length=SHORT_MAX, required=False),
@@ -231,7 +217,7 @@ def get_technology(session: Session, technology_id: int, *, actor: User) -> Tech
 
 
 def _apply_technology(session: Session, technology: Technology, data: TechnologyInput) -> None:
-    title, description, fields, maturity, price = _collect(
+    title, description, fields, maturity, price = collect_errors(
         lambda: clean_text(data.title, field="title", max_length=TITLE_MAX),
         lambda: clean_text(data.description, field="description", max_length=TEXT_MAX, multiline=True),
         lambda: _fields(session, data.field_keys),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -58,3 +60,20 @@ def merge_errors(*errors: ValidationError) -> ValidationError:
         for key, messages in error.field_errors.items():
             merged.setdefault(key, []).extend(messages)
     return ValidationError(field_errors=merged)
+
+
+def collect_errors(*checks: Callable[[], Any]) -> list[Any]:
+    """Run every check and report all field errors together, not just the first.
+
+    Returns each check's result in order. Raises one ValidationError merging every failure."""
+    results: list[Any] = []
+    errors: list[ValidationError] = []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as error:
+            errors.append(error)
+            results.append(None)
+    if errors:
+        raise merge_errors(*errors)
+    return results

@@ -20,7 +20,7 @@ from models import VOCABULARY_TERM_MAX, User, VocabularyEntry, vocabulary_pair_k
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, require
 from .audit import record_change
-from .validation import clean_text, merge_errors
+from .validation import clean_text, collect_errors
 
 REASON_MAX = 500
 # The synonym table is tab- and comma-separated and '#' starts a comment line: a term holding
@@ -51,18 +51,9 @@ def _word(value: str | None, field: str) -> str:
 
 
 def _clean(session: Session, data: VocabularyInput, entry_id: int | None) -> tuple[str, str, str]:
-    results: list[Any] = []
-    errors = []
-    for check in (lambda: _word(data.term, "term"), lambda: _word(data.variant, "variant"),
-                  lambda: clean_text(data.reason, field="reason", max_length=REASON_MAX, multiline=True)):
-        try:
-            results.append(check())
-        except ValidationError as error:
-            errors.append(error)
-            results.append(None)
-    if errors:
-        raise merge_errors(*errors)
-    term, variant, reason = results
+    term, variant, reason = collect_errors(
+        lambda: _word(data.term, "term"), lambda: _word(data.variant, "variant"),
+        lambda: clean_text(data.reason, field="reason", max_length=REASON_MAX, multiline=True))
     if term.casefold() == variant.casefold():
         raise ValidationError(field_errors={"variant": [_l("同じ語どうしは登録できません。別の語を入力してください。")]})
     existing = session.scalar(select(VocabularyEntry).where(

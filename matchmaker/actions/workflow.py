@@ -42,8 +42,8 @@ from ..policies import catalogue as catalogue_policy
 from ..policies import projects as project_policy
 from ..policies.projects import COORDINATOR, LEAD, OFFICER, project_fields
 from .audit import record_change
-from .catalogue import _collect, get_challenge, get_technology
-from .validation import clean_text
+from .catalogue import get_challenge, get_technology
+from .validation import clean_text, collect_errors
 
 OPEN_STAGES = frozenset(Stage) - TERMINAL_STAGES
 # What the actions stamp on history, audit rows and notifications: the real clock, or the dated
@@ -129,7 +129,7 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
     Raises PermissionDenied, NotFound or ValidationError.
     """
     require(actor, Permission.PROJECT_PROPOSE)
-    title, summary = _collect(
+    title, summary = collect_errors(
         lambda: clean_text(title, field="title", max_length=160),
         lambda: clean_text(summary, field="summary", max_length=4000, required=False, multiline=True),
     )
@@ -234,7 +234,7 @@ def _nothing(_session: Session, _project: Project, _data: MoveInput) -> None:
 def _request_pilot(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
     errors: dict[str, list[Any]] = {}
     try:
-        scope, handling, funding = _collect(
+        scope, handling, funding = collect_errors(
             lambda: clean_text(data.scope, field="scope", max_length=4000, multiline=True),
             lambda: clean_text(data.data_handling, field="data_handling", max_length=4000, multiline=True),
             lambda: clean_text(data.funding, field="funding", max_length=200),
