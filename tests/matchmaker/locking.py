@@ -8,9 +8,9 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from matchmaker.actions import catalogue
-from models import Challenge, Organization, Project, ProjectKpi, Stage, Technology
+from models import Challenge, Organization, Project, Stage, Technology
 
-from .web import challenge_form, login
+from .web import challenge_form, demo_project_in, login
 
 # What a tampered or broken form may carry instead of the version it was based on.
 UNREADABLE_VERSIONS: dict[str, str | None] = {
@@ -81,18 +81,7 @@ def status_and_retire_with_unreadable_version(app, version: str | None) -> None:
 
 
 def project_in(app, stage: Stage) -> int:
-    session = app.extensions["sqlalchemy_write_sessionmaker"]()
-    challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
-    technology = session.scalar(select(Technology).where(Technology.title.like("AIオンデマンド乗合交通%")))
-    project = Project(title="版の検証", stage=stage, lead_organization=technology.organization,
-                      challenges=[challenge], technologies=[technology], municipalities=[challenge.municipality],
-                      organizations=[technology.organization],
-                      kpis=[ProjectKpi(name="利用者数", unit="人", baseline=0, target=100)])
-    session.add(project)
-    session.commit()
-    project_id = project.id
-    session.close()
-    return project_id
+    return demo_project_in(app, stage, title="版の検証")
 
 
 def move_with_unreadable_version(app, version: str | None) -> None:

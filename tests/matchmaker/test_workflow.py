@@ -8,11 +8,9 @@ from sqlalchemy import func, select
 
 from models import (
     Challenge,
-    Field,
     Notification,
     OutboxEmail,
     Project,
-    ProjectKpi,
     ProjectStageChange,
     Role,
     Stage,
@@ -20,7 +18,7 @@ from models import (
 )
 from tests import factories
 
-from .web import login
+from .web import demo_project_in, login
 
 PILOT_PLAN = {"scope": "市営団地2か所", "months": "6", "data_handling": "匿名化", "cost_yen": "1200000",
               "funding": "一般財源", "kpi_name": ["利用者数"], "kpi_unit": ["人"], "kpi_baseline": ["0"],
@@ -29,20 +27,7 @@ APPROVE = {"checklist": ["kpis_measurable", "data_handling_reviewed", "funding_c
 
 
 def _project_in(demo_app, stage: Stage, field_key: str = "mobility") -> int:
-    session = demo_app.extensions["sqlalchemy_write_sessionmaker"]()
-    field = session.scalar(select(Field).where(Field.key == field_key))
-    challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
-    technology = session.scalar(select(Technology).where(Technology.title.like("AIオンデマンド乗合交通%")))
-    challenge.fields = [field]
-    project = Project(title="同時承認の検証", stage=stage, lead_organization=technology.organization,
-                      challenges=[challenge], technologies=[technology], municipalities=[challenge.municipality],
-                      organizations=[technology.organization],
-                      kpis=[ProjectKpi(name="利用者数", unit="人", baseline=0, target=100)])
-    session.add(project)
-    session.commit()
-    project_id = project.id
-    session.close()
-    return project_id
+    return demo_project_in(demo_app, stage, title="同時承認の検証", field_key=field_key)
 
 
 def test_two_coordinators_approving_the_same_pilot_at_once_exactly_one_succeeds(demo_app) -> None:

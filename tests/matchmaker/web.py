@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import AuditEvent, Challenge, Organization, ShortlistEntry, Technology, User
+from models import (
+    AuditEvent,
+    Challenge,
+    Field,
+    Organization,
+    Project,
+    ProjectKpi,
+    ShortlistEntry,
+    Stage,
+    Technology,
+    User,
+)
 
 PASSWORDS = {
     "admin": "demo-admin-2026", "coordinator": "demo-coord-2026", "officer": "demo-officer-2026",
@@ -63,3 +74,22 @@ def technology_form(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def demo_project_in(app, stage: Stage, *, title: str, field_key: str | None = None) -> int:
+    """A project in `stage` between the demo's ニュータウンの坂道 issue and AIオンデマンド乗合交通,
+    written directly (no history); `field_key` first narrows the issue to that one field."""
+    session = app.extensions["sqlalchemy_write_sessionmaker"]()
+    challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
+    technology = session.scalar(select(Technology).where(Technology.title.like("AIオンデマンド乗合交通%")))
+    if field_key is not None:
+        challenge.fields = [session.scalar(select(Field).where(Field.key == field_key))]
+    project = Project(title=title, stage=stage, lead_organization=technology.organization,
+                      challenges=[challenge], technologies=[technology], municipalities=[challenge.municipality],
+                      organizations=[technology.organization],
+                      kpis=[ProjectKpi(name="利用者数", unit="人", baseline=0, target=100)])
+    session.add(project)
+    session.commit()
+    project_id = project.id
+    session.close()
+    return project_id
