@@ -40,6 +40,7 @@ from scoring import ChallengeDoc, MatchEngine, TechnologyDoc
 from scoring.explain import Explanation, explain
 from scoring.pairs import PairScore, rank_pairs
 from scoring.persist import IncompatibleState, load, save
+from scoring.text import TextAnalyzer
 
 from .vocabulary import Analyzers, current_key
 
@@ -202,6 +203,10 @@ class MatchService:
         with self._apply_lock, self._lock.writing():
             self._engine, self._mark, self._vocabulary = engine, mark, vocabulary
         return engine
+
+    def analyzer(self, session: Session) -> TextAnalyzer:
+        """The analyser with the current vocabulary (built-in synonyms plus coordinators' pairs), for search."""
+        return self._analyzers.current(session)[0]
 
     def _save(self, engine: MatchEngine, mark: FeedMark, vocabulary: str | None) -> None:
         # Engine first, marker second; loaders read the marker first. A loader can thus pair an

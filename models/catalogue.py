@@ -57,6 +57,12 @@ class Challenge(TimestampMixin, Base):
         index=True,
         comment="only open issues are matched and shown to companies",
     )
+    search_title: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                              comment="title, NFKC and case folded (matchmaker/search.py)")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                             comment="all text, NFKC and case folded")
+    search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                               comment="analyser tokens before synonyms, space-delimited")
     version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
 
     municipality: Mapped[Municipality] = relationship()
@@ -81,6 +87,12 @@ class Technology(TimestampMixin, Base):
     maturity: Mapped[Maturity] = mapped_column(str_enum_column(Maturity), default=Maturity.CONCEPT)
     price_band: Mapped[PriceBand] = mapped_column(str_enum_column(PriceBand), default=PriceBand.ON_REQUEST)
     is_retired: Mapped[bool] = mapped_column(default=False, comment="retired technologies are no longer matched")
+    search_title: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                              comment="title, NFKC and case folded (matchmaker/search.py)")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                             comment="all text, NFKC and case folded")
+    search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                               comment="analyser tokens before synonyms, space-delimited")
     version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
 
     organization: Mapped[Organization] = relationship()

@@ -143,6 +143,8 @@ class TextAnalyzer:
         self._brands = _read_word_list(brands) if brands else frozenset()
         self._single: dict[str, str] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        # canonical -> every way the table writes it, with the word tokens each analyses to (search).
+        self._variants: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         if synonyms:
             self._load_synonyms(synonyms)
 
@@ -174,6 +176,30 @@ class TextAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         return list(self.analyze(text).terms)
+
+    def index_tokens(self, text: str) -> list[str]:
+        """Every normalised token of `text` before synonyms (words, their pieces, whole compounds):
+        what a search index stores, so that the synonym table can change without re-indexing."""
+        return [token for token, _, _ in self._raw_tokens(text)]
+
+    def search_terms(self, text: str) -> list[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]]:
+        """For a search word: each canonical term it holds, with every (surface, word tokens) that
+        writes it, from the synonym table and as written (みまもり -> 見守り: 見守り, 安否確認, みまもり, …).
+
+        Only whole words count (not their finer pieces or compounds), so a word found through a
+        synonym is not also required to contain the pieces of the word typed.
+        """
+        raw = [(token, surface, kind) for token, surface, kind in self._raw_tokens(text) if kind == WORD_TOKEN]
+        analysis = self._apply_synonyms(raw)
+        out = []
+        for term in dict.fromkeys(analysis.terms):
+            written = [(term, (term,))]
+            surface = analysis.surfaces.get(term)
+            if surface and surface != term:
+                written.append((surface, tuple(t for t, s, _ in raw if s == surface) or (term,)))
+            variants = dict.fromkeys([*written, *self._variants.get(term, ())])
+            out.append((term, tuple(variants)))
+        return out
 
     # -- stages -------------------------------------------------------------------------
     def _raw_tokens(self, text: str, normalized: bool = False, with_offsets: bool = False) -> list[Any]:
@@ -355,6 +381,8 @@ class TextAnalyzer:
                 if not variant:
                     continue
                 tokens = tuple(token for token, _, kind in self._raw_tokens(variant) if kind == WORD_TOKEN)
+                if tokens:
+                    self._variants.setdefault(canonical, []).append((variant, tokens))
                 if len(tokens) == 1:
                     self._single.setdefault(tokens[0], canonical)
                 elif 1 < len(tokens) <= _MAX_PHRASE:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -27,7 +28,7 @@ from ..parsing import NotANumber, optional_id
 from ..policies import Permission, can
 from ..policies import catalogue as catalogue_policy
 from ..policies import organizations as organization_policy
-from ..search import matching_ids
+from ..search import matching_ids, text_search, words
 from .paging import Page, paginate
 from .reference import REGIONS, all_municipalities
 
@@ -80,14 +81,22 @@ def challenge_list(session: Session, actor: User, args: Mapping[str, str], page:
         query = query.where(Challenge.municipality_id == municipality)
     if args.get("region") in REGIONS:
         query = query.where(Municipality.region == args["region"])
+    order: list[Any] = [Challenge.updated_at.desc(), Challenge.id.desc()]
     text = args.get("q", "").strip()[:100]
     if text:
-        municipalities = matching_ids(text, [(m.id, (m.name, m.reading, m.name_en))
-                                             for m in all_municipalities(session)])
-        like = f"%{text}%"
-        query = query.where(or_(Challenge.title.ilike(like), Challenge.description.ilike(like),
-                                Challenge.municipality_id.in_(municipalities)))
-    return paginate(session, query.order_by(Challenge.updated_at.desc(), Challenge.id.desc()), page, PER_PAGE)
+        municipalities = all_municipalities(session)
+        named = [_in_ids(Challenge.municipality_id, matching_ids(word, [(m.id, (m.name, m.reading, m.name_en))
+                                                                         for m in municipalities]))
+                 for word in words(text)]
+        found = text_search(Challenge, text, match_service().analyzer(session), named)
+        if found is not None:
+            query = query.where(found.where)
+            order.insert(0, found.score.desc())
+    return paginate(session, query.order_by(*order), page, PER_PAGE)
+
+
+def _in_ids(column: Any, ids: set[int]) -> Any:
+    return column.in_(sorted(ids)) if ids else None
 
 
 def _municipality_filter(args: Mapping[str, str]) -> int | None:
@@ -113,14 +122,17 @@ def technology_list(session: Session, actor: User, args: Mapping[str, str], page
     municipality = _municipality_filter(args)
     if municipality is not None:
         query = query.where(Technology.deployed_in.any(id=municipality))
+    order: list[Any] = [Technology.updated_at.desc(), Technology.id.desc()]
     text = args.get("q", "").strip()[:100]
     if text:
-        organizations = matching_ids(text, [(o.id, (o.name, o.name_kana, o.name_en)) for o in session.scalars(
-            select(Organization).where(organization_policy.visible(actor)))])
-        like = f"%{text}%"
-        query = query.where(or_(Technology.title.ilike(like), Technology.description.ilike(like),
-                                Technology.organization_id.in_(organizations)))
-    return paginate(session, query.order_by(Technology.updated_at.desc(), Technology.id.desc()), page, PER_PAGE)
+        organizations = [(o.id, (o.name, o.name_kana, o.name_en)) for o in session.scalars(
+            select(Organization).where(organization_policy.visible(actor)))]
+        named = [_in_ids(Technology.organization_id, matching_ids(word, organizations)) for word in words(text)]
+        found = text_search(Technology, text, match_service().analyzer(session), named)
+        if found is not None:
+            query = query.where(found.where)
+            order.insert(0, found.score.desc())
+    return paginate(session, query.order_by(*order), page, PER_PAGE)
 
 
 def listed_organizations(session: Session) -> list[Organization]:
