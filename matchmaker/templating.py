@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from models import Notification
 
-from . import notifications
+from . import jptime, notifications
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
 from .i18n import current_language, localized
 from .policies import can
@@ -44,6 +47,34 @@ def _notification_text(notification: Notification) -> str:
     return notifications.render(notification.kind, notification.params or {}, current_language())
 
 
+def _jst(value: dt.datetime | dt.date | None, form: str = "datetime") -> Markup | str:
+    """Any date or time as people in Japan read it: a <time> element in Japan time.
+
+    form: "datetime" (2026-11-29 12:22), "date" (2026-11-29), "month" (2027年4月 / April 2027),
+    "fiscal_year" (令和8年度 / FY2026, the April–March year the day falls in).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        moment = jptime.to_jst(value)
+        machine, day = moment.isoformat(timespec="minutes"), moment.date()
+        text = moment.strftime("%Y-%m-%d %H:%M") if form == "datetime" else day.isoformat()
+    else:
+        day = value
+        machine = text = day.isoformat()
+    if form == "month":
+        text = day.strftime("%B %Y") if current_language() == "en" else f"{day.year}年{day.month}月"
+        machine = f"{day.year:04d}-{day.month:02d}"
+    elif form == "fiscal_year":
+        text = jptime.fiscal_year_label(jptime.fiscal_year(day), current_language())
+        machine = str(jptime.fiscal_year(day))
+    return Markup('<time datetime="{}">{}</time>').format(machine, text)
+
+
+def _fiscal_year_label(year: int) -> str:
+    return jptime.fiscal_year_label(int(year), current_language())
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
@@ -64,5 +95,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(strength=strength, STRENGTH_LABELS=STRENGTH_LABELS)
     app.jinja_env.filters["percent"] = _percent
+    app.jinja_env.filters["jst"] = _jst
+    app.jinja_env.filters["fiscal_year_label"] = _fiscal_year_label
     app.jinja_env.filters["field_label"] = _field_label
     app.jinja_env.add_extension("jinja2.ext.do")

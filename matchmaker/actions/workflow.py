@@ -36,6 +36,7 @@ from models import (
     utcnow,
 )
 
+from .. import jptime
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..policies import Permission, can, require
 from ..policies import catalogue as catalogue_policy
@@ -274,7 +275,7 @@ def _approve_pilot(_session: Session, _project: Project, data: MoveInput) -> dic
 
 
 def _start_pilot(_session: Session, project: Project, data: MoveInput) -> dict[str, Any]:
-    project.pilot_started_on = data.start_date or dt.date.today()
+    project.pilot_started_on = data.start_date or jptime.today()
     return {"started_on": project.pilot_started_on.isoformat()}
 
 
