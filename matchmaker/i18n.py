@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, session
+from dataclasses import dataclass
+
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -21,6 +23,10 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if isinstance(user_locale, str) and user_locale in languages:
         return user_locale
+    # A visitor who has chosen nothing yet: the browser's preference (Accept-Language), by quality.
+    preferred = request.accept_languages.best_match(languages)
+    if preferred:
+        return preferred
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -38,6 +44,36 @@ def localized(obj: object, attribute: str = "name") -> str:
     return japanese if japanese is not None else getattr(obj, attribute)
 
 
+# Fields never written back into a page: secrets, and the switch's own fields.
+_NOT_REPLAYED = ("csrf_token", "lang", "next", "replay")
+
+
+@dataclass(frozen=True)
+class LanguageSwitch:
+    """What the language switch sends: the page to come back to and, on a page that answers a
+    failed POST, what was typed there (`replay`)."""
+
+    next: str
+    replay: list[tuple[str, str]] | None
+
+
+def language_switch() -> LanguageSwitch:
+    """On a GET page the switch comes back to the same URL. A page answering a failed POST (its
+    URL may accept only POST, and a GET would lose what was typed) carries the posted fields: the
+    switch sends them back to that URL (307 keeps the method), so the same form is shown again in
+    the other language with everything typed, and fails again the same way (its version and its
+    input are the ones that were refused). Forms with a password are never written into a page:
+    their switch comes back to the page by GET."""
+    if request.method == "GET":
+        return LanguageSwitch(request.full_path if request.query_string else request.path, None)
+    fields = [(name, value) for name, values in request.form.lists() for value in values
+              if name not in _NOT_REPLAYED]
+    if any("password" in name for name, _ in fields) or request.files:
+        return LanguageSwitch(request.path, None)
+    return LanguageSwitch(request.full_path if request.query_string else request.path, fields)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=TRANSLATIONS_DIR)
-    app.jinja_env.globals.update(current_language=current_language, localized=localized)
+    app.jinja_env.globals.update(current_language=current_language, localized=localized,
+                                 language_switch=language_switch)

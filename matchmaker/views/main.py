@@ -32,10 +32,15 @@ def favicon():  # type: ignore[no-untyped-def]
 
 @bp.post("/language")
 def set_language():  # type: ignore[no-untyped-def]
-    lang = request.form.get("lang", "")
+    # The switch's own fields come after any replayed ones: read the last value of each.
+    lang = (request.form.getlist("lang") or [""])[-1]
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")))
+    target = _safe_next((request.form.getlist("next") or [None])[-1])
+    if (request.form.getlist("replay") or [""])[-1] == "1":
+        # Back to the form that failed, with what was typed (i18n.language_switch): 307 posts again.
+        return redirect(target, code=307)
+    return redirect(target)
 
 
 def _safe_next(target: str | None, default: str = "main.index") -> str:
