@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 babel = Babel()
 
@@ -64,13 +65,24 @@ def language_switch() -> LanguageSwitch:
     the other language with everything typed, and fails again the same way (its version and its
     input are the ones that were refused). Forms with a password are never written into a page:
     their switch comes back to the page by GET."""
+    here = request.full_path if request.query_string else request.path
     if request.method == "GET":
-        return LanguageSwitch(request.full_path if request.query_string else request.path, None)
+        return LanguageSwitch(here, None)
+    # Only a body the view already read (never one refused unread: too large, malformed).
+    parsed = "form" in request.__dict__ and not request.files
     fields = [(name, value) for name, values in request.form.lists() for value in values
-              if name not in _NOT_REPLAYED]
-    if any("password" in name for name, _ in fields) or request.files:
-        return LanguageSwitch(request.path, None)
-    return LanguageSwitch(request.full_path if request.query_string else request.path, fields)
+              if name not in _NOT_REPLAYED] if parsed else []
+    if not parsed or any("password" in name for name, _ in fields):
+        return LanguageSwitch(request.path if _answers_get(request.path) else "/", None)
+    return LanguageSwitch(here, fields)
+
+
+def _answers_get(path: str) -> bool:
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -24,7 +24,7 @@ def _switch(client, html: str):
 
 def _switch_form(html: str) -> MultiDict:
     """The fields the page's language switch posts, as a browser would."""
-    form = re.search(r'<form class="lang-switch".*?</form>', html, re.S).group(0)
+    form = re.search(r'<form class="lang-switch".*?</form>', html, re.DOTALL).group(0)
     fields = MultiDict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
     button = re.search(r'<button type="submit" name="lang" value="(\w+)"', form)
     fields.add("lang", button.group(1))
