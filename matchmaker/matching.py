@@ -391,6 +391,31 @@ class MatchService:
                                             for m in engine.technologies_for(key, k)]
         return ranked
 
+    def best_of_lists(self, session: Session, challenge_ids: list[int], per_list: int, limit: int,
+                      exclude: Callable[[list[tuple[int, int]]], set[tuple[int, int]]]) -> list[tuple[int, RankedTechnology]]:
+        """The best `limit` (challenge, technology) pairs among the first `per_list` of each
+        challenge's list, best first, skipping the pairs `exclude` returns for a batch of candidate
+        pairs; only the pairs returned are explained (a coordinator's page of many lists)."""
+        engine = self.sync(session)
+        if engine is None:
+            return []
+        with self._lock.reading():
+            candidates = [(challenge_ids[i], match) for i, match in
+                          engine.best_of_lists([str(c) for c in challenge_ids], per_list)]
+            chosen: list[tuple[int, RankedTechnology]] = []
+            batch = max(limit * 2, 20)
+            for start in range(0, len(candidates), batch):
+                chunk = candidates[start:start + batch]
+                skipped = exclude([(c, int(m.id)) for c, m in chunk])
+                for challenge_id, match in chunk:
+                    if (challenge_id, int(match.id)) in skipped:
+                        continue
+                    chosen.append((challenge_id, RankedTechnology(
+                        int(match.id), match.score, explain(engine, str(challenge_id), match.id))))
+                    if len(chosen) == limit:
+                        return chosen
+            return chosen
+
     def challenges_for(self, session: Session, technology_id: int, k: int | None = None) -> list[RankedChallenge]:
         engine = self.sync(session)
         if engine is None:

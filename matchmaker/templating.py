@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, g
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from models import Notification
+from scoring.explain import Explanation
+from scoring.strength import strength
 
 from . import jptime, notifications
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
@@ -37,6 +40,7 @@ def _field_label(key: str) -> str:
     return localized(field) if field is not None else key
 
 
+MATURITY_BY_VALUE = {m.value: label for m, label in MATURITY_LABELS.items()}
 STRENGTH_LABELS = {"strong": _l("強い"), "medium": _l("中程度"), "weak": _l("弱い")}
 
 
@@ -75,6 +79,44 @@ def _fiscal_year_label(year: int) -> str:
     return jptime.fiscal_year_label(int(year), current_language())
 
 
+def reasons_html(explanation: Explanation) -> Markup:
+    """A score's reasons as the `reasons` macro shows them, built in Python: a ranking page shows
+    twenty or thirty of these, and as macros they were most of the page's time. The messages hold
+    no markup, so escaping each formatted line escapes exactly what a template would."""
+    _ = get_translations().ugettext  # the name the message extractor looks for
+    pct = explanation.display_percents()
+    lines: list[tuple[str, int]] = []
+    for i, term in enumerate(explanation.terms):
+        if term.challenge_word == term.technology_word:
+            text = _("共通の語「%(word)s」") % {"word": term.challenge_word}
+        else:
+            text = _("課題の「%(challenge)s」と技術の「%(technology)s」") % {
+                "challenge": term.challenge_word, "technology": term.technology_word}
+        lines.append((text, pct[f"term{i}"]))
+    if pct["wording"]:
+        lines.append((_("その他の似た表現"), pct["wording"]))
+    if explanation.shared_fields:
+        lines.append((_("分野が一致: %(fields)s") % {
+            "fields": "、".join(_field_label(f) for f in explanation.shared_fields)}, pct["field"]))
+    if explanation.deployed_in:
+        text = _("導入実績: %(places)s") % {"places": "、".join(explanation.deployed_in)}
+        if explanation.deployed_in_same_region:
+            text += _("（同じ地域）")
+        lines.append((text, pct["evidence"]))
+    elif explanation.maturity:
+        lines.append((_("成熟度: %(maturity)s") % {"maturity": str(MATURITY_BY_VALUE[explanation.maturity])},
+                      pct["evidence"]))
+    items = "".join(f'<li>{escape(text)} <span class="meta">({percent}%)</span></li>' for text, percent in lines)
+    return Markup(f'<ul class="reasons" aria-label="{escape(_("スコアの理由"))}">{items}</ul>')
+
+
+def meter_html(score: float, best: float) -> Markup:
+    """The `meter` macro's strength label (scoring/strength.py), built in Python for the same reason."""
+    level = strength(score, best)
+    return Markup(f'<span class="strength strength--{level}" data-strength="{level}">'
+                  f'{escape(str(STRENGTH_LABELS[level]))}</span>')
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
@@ -91,9 +133,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(STAGE_LABELS=STAGE_LABELS, CONTRACT_LABELS=CONTRACT_LABELS,
                                  STAGE_LABELS_BY_VALUE_ALL={s.value: label for s, label in STAGE_LABELS.items()},
                                  PATTERN_LABELS=PATTERN_LABELS)
-    from scoring.strength import strength
-
-    app.jinja_env.globals.update(strength=strength, STRENGTH_LABELS=STRENGTH_LABELS)
+    app.jinja_env.globals.update(strength=strength, STRENGTH_LABELS=STRENGTH_LABELS, reasons_html=reasons_html,
+                                 meter_html=meter_html)
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["jst"] = _jst
     app.jinja_env.filters["fiscal_year_label"] = _fiscal_year_label

@@ -10,6 +10,7 @@ is worth running as a job (`refit()`, which reuses cached tokens and never re-to
 from __future__ import annotations
 
 import hashlib
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -87,6 +88,8 @@ class _Side:
         self._set_main(expanded)
         self._delta_expanded: list[sp.csr_matrix] = []
         self._delta_cache: tuple[sp.csr_matrix, np.ndarray] | None = None
+        self._codes: dict[str, tuple[np.ndarray, list[str], dict[str, int]]] = {}
+        self._codes_lock = threading.Lock()  # readers of one engine may run in several threads
 
     def _set_main(self, expanded: sp.csr_matrix) -> None:
         self.expanded_main = expanded.tocsr()
@@ -133,6 +136,44 @@ class _Side:
         if position < self.main_rows:
             return self.expanded_main[position]
         return self._delta()[0][position - self.main_rows]
+
+    def row_arrays(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """(column indices, values) of one expanded row, straight from the CSR arrays: no sparse
+        row object is built (explanations read thousands of rows per page or batch)."""
+        if position < self.main_rows:
+            matrix, row = self.expanded_main, position
+        else:
+            matrix, row = self._delta()[0], position - self.main_rows
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        return matrix.indices[start:end], matrix.data[start:end]
+
+    def codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
+        """An attribute of every position (company, municipality) as integer codes (-1: none) and the
+        values the codes stand for, so that lists can be grouped with numpy instead of a Python loop
+        over every document. Docs at a position never change, so the codes only grow with the side."""
+        with self._codes_lock:
+            return self._codes_locked(attribute)
+
+    def _codes_locked(self, attribute: str) -> tuple[np.ndarray, list[str]]:
+        cached = self._codes.get(attribute)
+        if cached is None:
+            cached = (np.empty(0, dtype=np.int64), [], {})
+        codes, values, index = cached
+        if len(codes) < self.size:
+            extra = np.empty(self.size - len(codes), dtype=np.int64)
+            for offset, doc in enumerate(self.docs[len(codes):]):
+                value = getattr(doc, attribute)
+                if value is None:
+                    extra[offset] = -1
+                    continue
+                code = index.get(value)
+                if code is None:
+                    code = index[value] = len(values)
+                    values.append(value)
+                extra[offset] = code
+            codes = np.concatenate([codes, extra])
+            self._codes[attribute] = (codes, values, index)
+        return codes, values
 
     def expanded_rows(self, positions: Sequence[int] | np.ndarray) -> sp.csr_matrix:
         return sp.vstack([self.expanded_row(p) for p in positions], format="csr")
@@ -485,6 +526,30 @@ class MatchEngine:
         """The best challenges for a stored technology. Raises KeyError for an unknown id."""
         position = self.technologies_.position[technology_id]
         return self._ranked(self.technology_top_, position, self.challenges_, k)
+
+    def best_of_lists(self, challenge_ids: Sequence[str], per_list: int) -> list[tuple[int, Match]]:
+        """The first `per_list` technologies of each given challenge's ranked list, all together
+        best first (ties: the order of `challenge_ids`, then rank), as (index into challenge_ids,
+        match). Unknown ids have no list. One numpy sort over the top-k table, not one per list.
+        """
+        known = [(i, self.challenges_.position[c]) for i, c in enumerate(challenge_ids)
+                 if c in self.challenges_.position]
+        if not known or per_list <= 0:
+            return []
+        index = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
+        rows = np.fromiter((p for _, p in known), dtype=np.int64, count=len(known))
+        candidates, scores = self.challenge_top_.candidates[rows], self.challenge_top_.scores[rows]
+        # Each row in ranked order (score, then position; TopKTable.ranked), cut to per_list.
+        order = np.lexsort((candidates, -scores), axis=1)[:, :per_list]
+        candidates = np.take_along_axis(candidates, order, axis=1)
+        scores = np.take_along_axis(scores, order, axis=1)
+        rank = np.broadcast_to(np.arange(order.shape[1]), order.shape)
+        which = np.broadcast_to(index[:, np.newaxis], order.shape)
+        present = candidates != -1
+        flat = np.lexsort((rank[present], which[present], -scores[present]))
+        docs = self.technologies_.docs
+        return [(int(i), Match(docs[c].id, float(s))) for i, c, s in
+                zip(which[present][flat].tolist(), candidates[present][flat].tolist(), scores[present][flat].tolist())]
 
     def _ranked(self, table: TopKTable, position: int, other: _Side, k: int | None) -> list[Match]:
         ranked = table.ranked(position)[: k or self.top_k]

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import formula
 from .engine import CHALLENGE, TECHNOLOGY, MatchEngine
@@ -91,22 +90,64 @@ class Explanation:
 
 
 def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_terms: int = 5) -> Explanation:
-    """Explain one stored pair. Raises KeyError for unknown ids."""
-    challenge = engine.challenge(challenge_id)
-    technology = engine.technology(technology_id)
-    c = engine.expanded_vector(CHALLENGE, challenge_id)
-    t = engine.expanded_vector(TECHNOLOGY, technology_id)
-    full = c.multiply(t).tocsr()
+    """Explain one stored pair. Raises KeyError for unknown ids.
+
+    Explanations are cached per engine by the pair's positions: a position always holds the same
+    version of a document (an edited document gets a new position, engine._Side.append) and the
+    vocabulary only changes with a new fit (a new engine), so a cached explanation never goes stale.
+    """
+    c_position = engine.challenges_.position[challenge_id]
+    t_position = engine.technologies_.position[technology_id]
+    cache = _cache(engine)
+    key = (c_position, t_position, max_terms)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _explain(engine, c_position, t_position, max_terms)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()  # cheap and bounded; the pages' working set refills it at once
+        cache[key] = cached
+    return cached
+
+
+def explain_many(engine: MatchEngine, challenge_id: str, technology_ids: list[str],
+                 max_terms: int = 5) -> list[Explanation]:
+    """Explanations of one challenge's pairs (a ranked list), through the same cache."""
+    return [explain(engine, challenge_id, technology_id, max_terms) for technology_id in technology_ids]
+
+
+# Enough for every pair that every page of a large catalogue shows many times over (an entry is
+# a few kilobytes at most), small enough that a long-running worker cannot grow without bound.
+_CACHE_LIMIT = 50_000
+
+
+def _cache(engine: MatchEngine) -> dict[tuple[int, int, int], Explanation]:
+    cache = getattr(engine, "_explanation_cache", None)
+    if cache is None:
+        cache = {}
+        engine._explanation_cache = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def _explain(engine: MatchEngine, c_position: int, t_position: int, max_terms: int) -> Explanation:
+    """The product of the two rows' shared columns, read from the CSR index arrays directly
+    (no sparse row slicing or sparse product per pair); the values and their order are those of
+    c.multiply(t), and sums are numpy's as scipy's, so every figure is identical to the product's."""
+    challenge = engine.challenges_.docs[c_position]
+    technology = engine.technologies_.docs[t_position]
+    challenge_id, technology_id = challenge.id, technology.id
+    c_indices, c_data = engine.challenges_.row_arrays(c_position)
+    t_indices, t_data = engine.technologies_.row_arrays(t_position)
+    columns, c_at, t_at = np.intersect1d(c_indices, t_indices, assume_unique=True, return_indices=True)
+    values = c_data[c_at] * t_data[t_at]
     text_width = engine.text_width_
-    is_text = full.indices < text_width
-    product = sp.csr_matrix((full.data[is_text], full.indices[is_text], [0, int(is_text.sum())]),
-                            shape=(1, text_width))
-    text_part = float(product.sum())
+    text_count = int(np.searchsorted(columns, text_width))
+    text_columns, text_values = columns[:text_count], values[:text_count]
+    text_part = float(np.sum(text_values))
     # No shared text, no match (formula.py): the priors alone give neither a score nor reasons.
-    score = float(full.sum()) if text_part > 0 else 0.0
+    score = float(np.sum(values)) if text_part > 0 else 0.0
     layout = engine.layout_
-    field_part = float(sum(v for i, v in zip(full.indices, full.data)
-                           if i >= text_width and layout.is_field_column(int(i) - text_width))) if score else 0.0
+    field_part = float(sum(v for i, v in zip(columns[text_count:].tolist(), values[text_count:].tolist())
+                           if layout.is_field_column(i - text_width))) if score else 0.0
     evidence_part = score - text_part - field_part if score else 0.0
     text = text_part / layout.text_weight
 
@@ -117,16 +158,15 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     evidence = formula.evidence(technology.maturity, bool(technology.deployed_in), same_region)
 
     names = _feature_names(engine)
-    order = np.argsort(-product.data, kind="stable")
+    order = np.argsort(-text_values, kind="stable")
     c_surfaces = engine.tokens(CHALLENGE, challenge_id).surfaces
     t_surfaces = engine.tokens(TECHNOLOGY, technology_id).surfaces
     candidates: list[TermReason] = []
     wording = 0.0
     term_columns = len(names)
     word_columns = len(engine.word_vectorizer_.vocabulary_)
-    for i in order:
-        column = product.indices[i]
-        share = float(product.data[i] / score) if score else 0.0
+    for column, value in zip(text_columns[order].tolist(), text_values[order].tolist()):
+        share = float(value / score) if score else 0.0
         if column >= term_columns:
             wording += share
             continue

@@ -17,7 +17,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from .engine import MatchEngine
+from .topk import EMPTY
 
 
 @dataclass(frozen=True)
@@ -37,22 +40,43 @@ class PairScore:
 
 def rank_pairs(engine: MatchEngine, *, company: str | None = None, municipality: str | None = None,
                per_pair: int = 3, top: int | None = None) -> list[PairScore]:
-    """All company-municipality pairs (optionally for one company or one municipality), best first."""
-    best: dict[tuple[str, str], dict[str, Contribution]] = defaultdict(dict)
-    for challenge in engine.live_challenges():
-        if challenge.municipality is None or (municipality is not None and challenge.municipality != municipality):
-            continue
-        for match in engine.technologies_for(challenge.id):
-            technology = engine.technology(match.id)
-            if technology.company is None or (company is not None and technology.company != company):
-                continue
-            per_challenge = best[(technology.company, challenge.municipality)]
-            current = per_challenge.get(challenge.id)
-            if current is None or match.score > current.score:
-                per_challenge[challenge.id] = Contribution(challenge.id, technology.id, match.score)
+    """All company-municipality pairs (optionally for one company or one municipality), best first.
+
+    The maintained top-k tables are filtered and reduced with numpy (a company's best technology
+    per challenge), so only the few surviving entries reach Python, however large the catalogue.
+    """
+    challenges, technologies = engine.challenges_, engine.technologies_
+    municipality_codes, municipalities = challenges.codes("municipality")
+    company_codes, companies = technologies.codes("company")
+    table = engine.challenge_top_
+    rows = np.flatnonzero(challenges.alive & (municipality_codes >= 0))
+    if municipality is not None:
+        wanted = municipalities.index(municipality) if municipality in municipalities else -2
+        rows = rows[municipality_codes[rows] == wanted]
+    candidates, scores = table.candidates[rows], table.scores[rows]
+    present = candidates != EMPTY
+    owner = np.where(present, company_codes[np.where(present, candidates, 0)], -1)
+    keep = owner >= 0
+    if company is not None:
+        keep &= owner == (companies.index(company) if company in companies else -2)
+    local, _column = np.nonzero(keep)
+    entry_rows, entry_owner = rows[local], owner[keep]
+    entry_candidates, entry_scores = candidates[keep], scores[keep]
+    # A company counts with its best technology per challenge: best score, then the lower
+    # position (the order of the ranked list).
+    order = np.lexsort((entry_candidates, -entry_scores, entry_owner, entry_rows))
+    entry_rows, entry_owner = entry_rows[order], entry_owner[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (entry_rows[1:] != entry_rows[:-1]) | (entry_owner[1:] != entry_owner[:-1])
+    best: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
+    for row, owner_code, candidate, score in zip(entry_rows[first].tolist(), entry_owner[first].tolist(),
+                                                 entry_candidates[order][first].tolist(),
+                                                 entry_scores[order][first].tolist()):
+        best[(companies[owner_code], municipalities[municipality_codes[row]])].append(
+            Contribution(challenges.docs[row].id, technologies.docs[candidate].id, score))
     pairs = []
-    for (pair_company, pair_municipality), per_challenge in best.items():
-        strongest = sorted(per_challenge.values(), key=lambda c: (-c.score, c.challenge_id))[:per_pair]
+    for (pair_company, pair_municipality), contributions in best.items():
+        strongest = sorted(contributions, key=lambda c: (-c.score, c.challenge_id))[:per_pair]
         remaining = 1.0
         for contribution in strongest:
             remaining *= 1.0 - contribution.score

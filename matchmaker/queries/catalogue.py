@@ -201,14 +201,27 @@ def own_technologies(session: Session, actor: User) -> list[Technology]:
         .options(selectinload(Technology.fields)).order_by(Technology.is_retired, Technology.updated_at.desc())))
 
 
-def open_challenges_in_focus(session: Session, actor: User) -> list[Challenge]:
-    """Open issues in the fields a coordinator looks after (all of them for an admin)."""
-    query = (select(Challenge).where(Challenge.status == ChallengeStatus.OPEN)
-             .options(selectinload(Challenge.fields), selectinload(Challenge.municipality)))
+def _in_focus(query, actor: User):  # type: ignore[no-untyped-def]
+    query = query.where(Challenge.status == ChallengeStatus.OPEN)
     field_ids = catalogue_policy.focus_field_ids(actor)
     if field_ids is not None:
         query = query.where(Challenge.fields.any(Field.id.in_(field_ids)))
-    return list(session.scalars(query.order_by(Challenge.updated_at.desc())))
+    return query
+
+
+def open_challenges_in_focus(session: Session, actor: User, limit: int | None = None) -> list[Challenge]:
+    """Open issues in the fields a coordinator looks after (all of them for an admin), newest
+    first; at most `limit` of them."""
+    query = _in_focus(select(Challenge), actor).options(selectinload(Challenge.fields),
+                                                        selectinload(Challenge.municipality))
+    query = query.order_by(Challenge.updated_at.desc(), Challenge.id.desc())
+    return list(session.scalars(query.limit(limit) if limit is not None else query))
+
+
+def open_challenge_ids_in_focus(session: Session, actor: User) -> list[int]:
+    """The ids of open_challenges_in_focus, in the same order: one column, no objects."""
+    return list(session.scalars(_in_focus(select(Challenge.id), actor)
+                                .order_by(Challenge.updated_at.desc(), Challenge.id.desc())))
 
 
 def shortlisted_pairs(session: Session, challenge_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -217,7 +230,13 @@ def shortlisted_pairs(session: Session, challenge_ids: Iterable[int]) -> set[tup
         select(ShortlistEntry.challenge_id, ShortlistEntry.technology_id).where(ShortlistEntry.challenge_id.in_(ids)))}
 
 
+def shortlisted_among(session: Session, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (challenge, technology) pairs are on a shortlist."""
+    pairs = set(pairs)
+    return shortlisted_pairs(session, {c for c, _ in pairs}) & pairs if pairs else set()
+
+
 __all__ = ["ChallengePage", "Page", "TechnologyPage", "challenge_list", "challenge_page", "challenges_by_id",
-           "listed_organizations", "open_challenges_in_focus", "organization_technologies", "own_challenges",
-           "own_technologies", "public_counts", "shortlisted_pairs", "technologies_by_id", "technology_list",
+           "listed_organizations", "open_challenge_ids_in_focus", "open_challenges_in_focus", "organization_technologies", "own_challenges",
+           "own_technologies", "public_counts", "shortlisted_among", "shortlisted_pairs", "technologies_by_id", "technology_list",
            "technology_page"]

@@ -65,15 +65,24 @@ def company():  # type: ignore[no-untyped-def]
         technology_titles={t.id: t.title for t in technologies})
 
 
+# The coordination page shows the top of its lists; the full list of open issues is the issue list.
+COORDINATION_UNEXPLORED = 20
+COORDINATION_OPEN_SHOWN = 20
+
+
 def _coordination_page(user: User, review_form: ReviewForm | None = None, reviewed_id: int | None = None) -> str:
     session = get_session()
-    open_challenges = reads.open_challenges_in_focus(session, user)
-    shortlisted = reads.shortlisted_pairs(session, [c.id for c in open_challenges])
-    ranked_by_challenge = match_service().technologies_for_many(session, [c.id for c in open_challenges], k=3)
-    unexplored = sorted(((challenge, ranked) for challenge in open_challenges for ranked in ranked_by_challenge[challenge.id]
-                         if (challenge.id, ranked.technology_id) not in shortlisted), key=lambda pair: -pair[1].score)[:20]
-    return render_template("home/coordination.html", open_challenges=open_challenges, unexplored=unexplored,
-                           technologies=reads.technologies_by_id(session, user, [r.technology_id for _, r in unexplored]),
+    open_ids = reads.open_challenge_ids_in_focus(session, user)
+    # The first three of each open issue's list, best first, without the shortlisted pairs: read
+    # from the engine's top-k table for every issue, explained only for the pairs shown.
+    best = match_service().best_of_lists(session, open_ids, per_list=3, limit=COORDINATION_UNEXPLORED,
+                                         exclude=lambda pairs: reads.shortlisted_among(session, pairs))
+    challenges = reads.challenges_by_id(session, user, [c for c, _ in best])
+    technologies = reads.technologies_by_id(session, user, [r.technology_id for _, r in best])
+    unexplored = [(challenges[c], ranked) for c, ranked in best if c in challenges and ranked.technology_id in technologies]
+    return render_template("home/coordination.html",
+                           open_challenges=reads.open_challenges_in_focus(session, user, COORDINATION_OPEN_SHOWN),
+                           open_count=len(open_ids), unexplored=unexplored, technologies=technologies,
                            pending=people.pending_applications(session, user),
                            review_form=review_form or ReviewForm(), reviewed_id=reviewed_id)
 
