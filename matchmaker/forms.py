@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
 import unicodedata
 from typing import Literal, overload
 
@@ -27,9 +24,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import BudgetRange, ChallengeStatus, Maturity, MemberCategory, PriceBand, Role
 
 from .domain.errors import DomainError
+from .japanese_input import parse_date, parse_quantity
 from .parsing import NotANumber, has_control_characters, parse_int
-
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 
 
 class Form(FlaskForm):
@@ -58,20 +54,18 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LenientDateField(StringField):
-    """Accepts 2027-04-01, 2027/4/1 and the same in 全角 digits; blank means no date."""
+    """Accepts 2027-04-01, 2027/4/1, 2027年4月1日, 2027年4月 (its first day), 令和9年4月, in 全角
+    digits too (japanese_input.parse_date); blank means no date."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
         self.data = None
         if not self.raw:
             return
-        match = _DATE.match(self.raw)
         try:
-            if match is None:
-                raise ValueError
-            self.data = dt.date(int(match[1]), int(match[2]), int(match[3]))
+            self.data = parse_date(self.raw)
         except ValueError:
-            raise WTFValidationError(_l("日付は 2027-04-01 の形式で入力してください。")) from None
+            raise WTFValidationError(_l("日付は 2027-04-01、2027年4月、令和9年4月 のように入力してください。")) from None
 
     def _value(self) -> str:
         if self.data:
@@ -144,7 +138,7 @@ class ChallengeForm(Form):
     field_keys = MultiCheckboxField(_l("分野"), choices=[])
     target = StringField(_l("対象（地域・住民など）"))
     budget_range = SelectField(_l("予算規模"), validate_choice=False, choices=_choices(BudgetRange, BUDGET_LABELS))
-    desired_start = LenientDateField(_l("開始希望時期"), description=_l("例：2027-04-01"))
+    desired_start = LenientDateField(_l("開始希望時期"), description=_l("例：2027年4月、2027-04-01、令和9年4月"))
     available_data = TextAreaField(_l("提供できるデータ"))
     status = SelectField(_l("公開状態"), validate_choice=False, choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in
                                               (ChallengeStatus.OPEN, ChallengeStatus.DRAFT)])
@@ -234,21 +228,17 @@ class RolloutForm(Form):
 
 
 @overload
-def lenient_number(raw: str | None, *, integer: Literal[True]) -> int | None: ...
+def lenient_number(raw: str | None, *, integer: Literal[True], unit: str = "") -> int | None: ...
 @overload
-def lenient_number(raw: str | None, *, integer: Literal[False] = False) -> float | None: ...
+def lenient_number(raw: str | None, *, integer: Literal[False] = False, unit: str = "") -> float | None: ...
 @overload
-def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | None: ...
-def lenient_number(raw: str | None, *, integer: bool = False) -> float | int | None:
-    """Parse 1,200 / １２００ / 12.5; None for blank or not a number."""
-    text = unicodedata.normalize("NFKC", raw or "").replace(",", "").replace("円", "").strip()
-    if not text:
-        return None
+def lenient_number(raw: str | None, *, integer: bool = False, unit: str = "") -> float | int | None: ...
+def lenient_number(raw: str | None, *, integer: bool = False, unit: str = "") -> float | int | None:
+    """Parse 1,200 / １２００ / 12.5 / 1.2万 / 30分 (japanese_input.parse_quantity); None for blank
+    or not a number."""
     try:
-        value = float(text)
+        value = parse_quantity(raw, unit=unit)
     except ValueError:
-        return None
-    if not math.isfinite(value):  # "nan", "inf" parse as floats
         return None
     if integer:
         return int(value) if value.is_integer() else None

@@ -17,6 +17,7 @@ from scoring.strength import strength
 from . import jptime, notifications
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
 from .i18n import current_language, localized
+from .japanese_input import format_number, kpi_achieved
 from .policies import can
 
 
@@ -137,6 +138,8 @@ def init_app(app: Flask) -> None:
                                  meter_html=meter_html)
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["jst"] = _jst
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["kpi_achieved"] = kpi_achieved
     app.jinja_env.filters["fiscal_year_label"] = _fiscal_year_label
     app.jinja_env.filters["field_label"] = _field_label
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -19,20 +19,34 @@ from models import Project
 
 from .actions import workflow
 from .forms import Form, LenientDateField, MultiCheckboxField, VersionField, lenient_number
+from .japanese_input import format_number, parse_months, parse_yen
 
 KPI_ROWS = 3
 
 
 class NumberField(StringField):
-    """Text as typed (１２,０００ or 1,200円), parsed leniently; the action judges the range."""
+    """Text as typed (１２,０００, 1,200円, 120万円, ３か月, 半年), parsed as people in Japan write it
+    (japanese_input); None when it does not parse: the action judges the range and says so."""
 
-    def number(self) -> float | None:
-        value = lenient_number(self.data)
+    def number(self, unit: str = "") -> float | None:
+        value = lenient_number(self.data, unit=unit)
         return None if value is None else float(value)
 
     def whole_number(self) -> int | None:
         value = lenient_number(self.data, integer=True)
         return None if value is None else int(value)
+
+    def months(self) -> int | None:
+        try:
+            return parse_months(self.data)
+        except ValueError:
+            return None
+
+    def yen(self) -> int | None:
+        try:
+            return parse_yen(self.data)
+        except ValueError:
+            return None
 
 
 class ListField(Field):
@@ -72,9 +86,9 @@ class MoveForm(Form):
 
 class RequestPilotForm(MoveForm):
     scope = TextAreaField(_l("実証の範囲（何を、どこで、誰と）"))
-    months = NumberField(_l("期間（か月）"), render_kw={"inputmode": "numeric"})
+    months = NumberField(_l("期間（か月）"), description=_l("例：6か月、半年、1年"))
     data_handling = TextAreaField(_l("データの取扱い（個人情報・保存場所など）"))
-    cost_yen = NumberField(_l("費用（円）"), render_kw={"inputmode": "numeric"})
+    cost_yen = NumberField(_l("費用（円）"), description=_l("例：120万円、1,200,000円"))
     funding = StringField(_l("財源（国の交付金など）"))
     kpi_name = ListField(_l("指標"))
     kpi_unit = ListField(_l("単位"))
@@ -84,12 +98,13 @@ class RequestPilotForm(MoveForm):
 
     def to_input(self, project: Project) -> workflow.MoveInput:
         kpis = [{"name": self.kpi_name.at(i), "unit": self.kpi_unit.at(i),
-                 "baseline": lenient_number(self.kpi_baseline.at(i)), "target": lenient_number(self.kpi_target.at(i))}
+                 "baseline": lenient_number(self.kpi_baseline.at(i), unit=self.kpi_unit.at(i)),
+                 "target": lenient_number(self.kpi_target.at(i), unit=self.kpi_unit.at(i))}
                 for i in range(max(len(self.kpi_name.data or []), 0))]
         return workflow.MoveInput(
             expected_version=self.version.data, comment=self.comment.data or "", scope=self.scope.data or "",
-            months=self.months.whole_number(), data_handling=self.data_handling.data or "",
-            cost_yen=self.cost_yen.whole_number(), funding=self.funding.data or "", kpis=kpis)
+            months=self.months.months(), data_handling=self.data_handling.data or "",
+            cost_yen=self.cost_yen.yen(), funding=self.funding.data or "", kpis=kpis)
 
 
 class ApprovePilotForm(MoveForm):
@@ -118,13 +133,13 @@ class EvaluateForm(MoveForm):
     def for_project(cls, project: Project) -> type[EvaluateForm]:
         form_class = type("ProjectEvaluateForm", (cls,), {})
         for kpi in project.kpis:
-            label = f"{kpi.name}（{_l('目標')} {round(kpi.target, 2)} {kpi.unit}）"
+            label = f"{kpi.name}（{_l('目標')} {format_number(kpi.target)} {kpi.unit}）"
             setattr(form_class, f"kpi_result_{kpi.id}", NumberField(label, render_kw={"inputmode": "decimal"}))
         return form_class
 
     def to_input(self, project: Project) -> workflow.MoveInput:
         return workflow.MoveInput(expected_version=self.version.data, comment=self.comment.data or "",
-                                  kpi_results={k.id: self[f"kpi_result_{k.id}"].number() for k in project.kpis})
+                                  kpi_results={k.id: self[f"kpi_result_{k.id}"].number(k.unit) for k in project.kpis})
 
 
 class ImplementForm(MoveForm):

@@ -1,0 +1,124 @@
+"""What officers and companies type: 2027年4月, 令和9年4月, ３か月, 半年, 120万円, 1.2百万.
+
+Plain functions with no Flask, like parsing.py: text in, a value out, ValueError when the text
+is not one. Everything is NFKC-normalised first, so 全角 digits, letters and spaces are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+
+# 令和 years: 令和元年 = 2019 (from 1 May); written 令和, R or Ｒ.
+_ERA = r"(?:令和|r)\s*(\d{1,2}|元)\s*(?:年|[-/.])"
+_WESTERN = r"(\d{4})\s*(?:年|[-/.])"
+_MONTH = r"\s*(\d{1,2})\s*(?:月|[-/.])?"
+_DAY = r"(?:\s*(\d{1,2})\s*日?)?"
+_DATE = re.compile(rf"^(?:{_ERA}|{_WESTERN}){_MONTH}{_DAY}$", re.IGNORECASE)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20270401
+
+
+def _normalize(text: str | None) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def parse_date(text: str | None) -> dt.date:
+    """A day: 2027-04-01, 2027/4/1, 2027.4.1, 20270401, 2027年4月1日, 令和9年4月1日, R9.4.1.
+
+    A month without a day (2027年4月, 2027/4, 令和9年4月) means its first day. Raises ValueError.
+    """
+    raw = _normalize(text)
+    compact = _COMPACT.match(raw)
+    if compact:
+        return dt.date(int(compact[1]), int(compact[2]), int(compact[3]))
+    match = _DATE.match(raw)
+    if match is None:
+        raise ValueError(f"not a date: {text!r}")
+    era, western, month, day = match.groups()
+    if era is not None:
+        year = 2018 + (1 if era == "元" else int(era))
+        if year < 2019:
+            raise ValueError(f"not a 令和 year: {text!r}")
+    else:
+        year = int(western)
+    return dt.date(year, int(month), int(day) if day else 1)
+
+
+_MONTHS = re.compile(r"^(?:(\d+)年(半)?)?(?:(\d+)(?:か|ヶ|ヵ|カ|ケ|箇|ヵ)?月)?$")
+_ENGLISH_MONTHS = re.compile(r"^(\d+)(?:months?|mos?\.?)?$", re.IGNORECASE)
+
+
+def parse_months(text: str | None) -> int:
+    """A duration in whole months: 3, ３か月, 3ヶ月, 3カ月間, 半年 (6), 1年 (12), 1年半 (18),
+    1年3か月 (15), 3 months. Raises ValueError."""
+    raw = _normalize(text).replace(" ", "").removesuffix("間")
+    if raw == "半年":
+        return 6
+    english = _ENGLISH_MONTHS.match(raw)
+    if english:
+        return int(english[1])
+    match = _MONTHS.match(raw)
+    if not raw or match is None:
+        raise ValueError(f"not a duration: {text!r}")
+    years, half, months = match.groups()
+    return int(years or 0) * 12 + (6 if half else 0) + int(months or 0)
+
+
+_PART = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(億|千万|百万|万|千)?")
+_FACTORS = {None: 1, "千": 10**3, "万": 10**4, "百万": 10**6, "千万": 10**7, "億": 10**8}
+
+
+def parse_quantity(text: str | None, *, unit: str = "") -> float:
+    """A number as written: 1,440 / １４４０ / 12.5 / -3 / 1.2万 / 1億2千万, the given unit (or 円)
+    after it allowed: 30分, 1,200円. Raises ValueError."""
+    raw = _normalize(text).replace(" ", "").lstrip("¥")
+    for suffix in filter(None, (_normalize(unit).replace(" ", ""), "円")):
+        if raw.endswith(suffix) and len(raw) > len(suffix):
+            raw = raw[: -len(suffix)]
+            break
+    sign = -1.0 if raw.startswith("-") else 1.0
+    raw = raw.lstrip("+-")
+    total, position, previous = 0.0, 0, math.inf
+    for part in _PART.finditer(raw):
+        factor = _FACTORS[part[2]]
+        # Parts must follow each other and go down in size (1億2千万, never 2千万1億).
+        if part.start() != position or factor >= previous:
+            raise ValueError(f"not a number: {text!r}")
+        total += float(part[1].replace(",", "")) * factor
+        position, previous = part.end(), factor
+    if position == 0 or position != len(raw) or not math.isfinite(total):
+        raise ValueError(f"not a number: {text!r}")
+    return sign * total
+
+
+def parse_yen(text: str | None) -> int:
+    """An amount in yen: 1200000, 1,200,000円, 120万円, 1.2百万, ¥1,200,000, 1億2000万円.
+    Raises ValueError (also for a fraction of a yen)."""
+    value = parse_quantity(text, unit="円")
+    rounded = round(value)
+    if abs(value - rounded) > 1e-6:
+        raise ValueError(f"not whole yen: {text!r}")
+    return int(rounded)
+
+
+def format_number(value: float | None) -> str:
+    """1440.0 -> 1,440; 12.5 -> 12.5; 0.125 -> 0.13 (at most two decimals, no trailing zeros)."""
+    if value is None:
+        return ""
+    rounded = round(float(value), 2)
+    if rounded.is_integer():
+        return f"{int(rounded):,}"
+    return f"{rounded:,.2f}".rstrip("0").rstrip(".")
+
+
+def kpi_achieved(baseline: float, target: float, result: float | None) -> bool | None:
+    """Whether a result reaches its target; the direction is the one from baseline to target
+    (a target below the baseline means lower is better: waiting minutes, accidents). None
+    without a result."""
+    if result is None:
+        return None
+    if target < baseline:
+        return result <= target
+    return result >= target

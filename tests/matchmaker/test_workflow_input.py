@@ -1,0 +1,79 @@
+"""Workflow forms read Japanese input habits, show KPI values cleanly and mark targets met or missed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from models import Project, ProjectKpi, Stage
+
+from .web import demo_project_in, login
+
+
+def _version(client, project_id: int) -> str:
+    return re.search(r'name="version"[^>]*value="(\d+)"', client.get(f"/projects/{project_id}").text).group(1)
+
+
+def test_a_pilot_plan_in_japanese_habits_is_read(demo_app) -> None:
+    project_id = demo_project_in(demo_app, Stage.ACCEPTED, title="入力習慣")
+    client = login(demo_app.test_client(), "officer")
+    answer = client.post(f"/projects/{project_id}/moves/request_pilot", data=MultiDict([
+        ("version", _version(client, project_id)), ("scope", "河内長野市南部の2地区"), ("months", "３か月"),
+        ("data_handling", "個人情報は市のサーバーに保存"), ("cost_yen", "120万円"), ("funding", "デジタル田園都市国家構想交付金"),
+        ("kpi_name", "待ち時間"), ("kpi_unit", "分"), ("kpi_baseline", "1,440"), ("kpi_target", "６０分"),
+    ]))
+    assert answer.status_code == 302, answer.text[:2000]
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    project = session.get(Project, project_id)
+    kpi = session.scalar(select(ProjectKpi).where(ProjectKpi.project_id == project_id))
+    assert (project.pilot_months, project.pilot_cost_yen) == (3, 1_200_000)
+    assert (kpi.baseline, kpi.target) == (1440.0, 60.0)
+    session.close()
+    page = client.get(f"/projects/{project_id}").text
+    assert "1,440 分" in page and "1440.0" not in page
+
+
+def _evaluated(demo_app, baseline: float, target: float, result: float) -> str:
+    project_id = demo_project_in(demo_app, Stage.EVALUATED, title=f"評価{baseline}-{target}-{result}")
+    session = demo_app.extensions["sqlalchemy_write_sessionmaker"]()
+    kpi = session.scalar(select(ProjectKpi).where(ProjectKpi.project_id == project_id))
+    kpi.name, kpi.unit, kpi.baseline, kpi.target, kpi.result = "待ち時間", "分", baseline, target, result
+    session.commit()
+    session.close()
+    return login(demo_app.test_client(), "officer").get(f"/projects/{project_id}").text
+
+
+def test_a_lower_is_better_kpi_is_marked_met_below_its_target(demo_app) -> None:
+    met = _evaluated(demo_app, 1440, 60, 45)
+    missed = _evaluated(demo_app, 1440, 60, 90)
+    assert "kpi-mark--met" in met and "kpi-mark--missed" not in met
+    assert "kpi-mark--missed" in missed and "kpi-mark--met" not in missed
+
+
+def test_a_refused_approval_keeps_its_ticks_and_comment(demo_app) -> None:
+    project_id = demo_project_in(demo_app, Stage.PILOT_REQUESTED, title="チェック保持")
+    client = login(demo_app.test_client(), "coordinator")
+    refused = client.post(f"/projects/{project_id}/moves/approve_pilot", data=MultiDict([
+        ("version", _version(client, project_id)), ("checklist", "kpis_measurable"),
+        ("checklist", "data_handling_reviewed"), ("comment", "財源の確認待ち")]))
+    assert refused.status_code == 400
+    ticked = set(re.findall(r'<input checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked', refused.text))
+    assert {a or b for a, b in ticked} == {"kpis_measurable", "data_handling_reviewed"}
+    assert "財源の確認待ち" in refused.text
+
+
+def test_an_issue_starting_in_a_month_written_in_japanese(demo_app) -> None:
+    from models import Challenge
+
+    from .web import challenge_form
+
+    client = login(demo_app.test_client(), "officer")
+    created = client.post("/challenges/new", data=challenge_form(title="令和の開始時期", desired_start="令和9年4月"))
+    assert created.status_code == 302, created.text[:2000]
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    assert str(session.scalar(select(Challenge.desired_start).where(Challenge.title == "令和の開始時期"))) == "2027-04-01"
+    session.close()
+    assert '<time datetime="2027-04">2027年4月</time>' in client.get(created.headers["Location"]).text
