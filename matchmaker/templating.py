@@ -14,7 +14,7 @@ from models import Notification
 from scoring.explain import Explanation
 from scoring.strength import strength
 
-from . import jptime, notifications
+from . import jptime, notifications, reference_labels
 from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
 from .i18n import current_language, localized
 from .japanese_input import format_number, kpi_achieved
@@ -98,9 +98,9 @@ def reasons_html(explanation: Explanation) -> Markup:
         lines.append((_("その他の似た表現"), pct["wording"]))
     if explanation.shared_fields:
         lines.append((_("分野が一致: %(fields)s") % {
-            "fields": "、".join(_field_label(f) for f in explanation.shared_fields)}, pct["field"]))
+            "fields": _punctuation()["comma"].join(_field_label(f) for f in explanation.shared_fields)}, pct["field"]))
     if explanation.deployed_in:
-        text = _("導入実績: %(places)s") % {"places": "、".join(explanation.deployed_in)}
+        text = _("導入実績: %(places)s") % {"places": reference_labels.join_names(explanation.deployed_in)}
         if explanation.deployed_in_same_region:
             text += _("（同じ地域）")
         lines.append((text, pct["evidence"]))
@@ -116,6 +116,18 @@ def meter_html(score: float, best: float) -> Markup:
     level = strength(score, best)
     return Markup(f'<span class="strength strength--{level}" data-strength="{level}">'
                   f'{escape(str(STRENGTH_LABELS[level]))}</span>')
+
+
+_PUNCTUATION = {
+    "ja": {"sep": "・", "lp": "（", "rp": "）", "comma": "、"},
+    "en": {"sep": " · ", "lp": " (", "rp": ")", "comma": ", "},
+}
+
+
+def _punctuation() -> dict[str, str]:
+    """Separators between values on a page, as each language writes them (an English page with
+    「・」 and 「、」 is not wholly English)."""
+    return _PUNCTUATION.get(current_language(), _PUNCTUATION["ja"])
 
 
 def _percent(value: float) -> str:
@@ -138,7 +150,12 @@ def init_app(app: Flask) -> None:
                                  meter_html=meter_html)
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.filters["jst"] = _jst
+    app.context_processor(_punctuation)
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["region"] = reference_labels.region_label
+    app.jinja_env.filters["municipality_name"] = reference_labels.municipality_name
+    app.jinja_env.filters["names"] = reference_labels.join_names
+    app.jinja_env.globals["action_label"] = reference_labels.action_label
     app.jinja_env.globals["kpi_achieved"] = kpi_achieved
     app.jinja_env.filters["fiscal_year_label"] = _fiscal_year_label
     app.jinja_env.filters["field_label"] = _field_label
