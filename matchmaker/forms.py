@@ -151,7 +151,9 @@ class TechnologyForm(Form):
     description = TextAreaField(_l("概要"), description=_l("何を、誰の、どんな課題に役立てるか。4,000文字以内。"))
     field_keys = MultiCheckboxField(_l("分野"), choices=[])
     maturity = SelectField(_l("成熟度"), validate_choice=False, choices=_choices(Maturity, MATURITY_LABELS))
-    price_band = SelectField(_l("価格帯"), validate_choice=False, choices=_choices(PriceBand, PRICE_LABELS))
+    # No default: a preselected 無償 was saved by people who never looked at the field.
+    price_band = SelectField(_l("価格帯"), validate_choice=False,
+                             choices=[SelectChoice("", _l("選択してください")), *_choices(PriceBand, PRICE_LABELS)])
     deployed_municipality_ids = MultiCheckboxField(_l("導入済みの府内自治体"), choices=[], coerce=str)
     organization_id = SelectField(_l("団体"), choices=[], validate_choice=False)
     version = VersionField()

@@ -115,7 +115,8 @@ def add_to_shortlist(challenge_id: int):  # type: ignore[no-untyped-def]
         form, lambda: catalogue.shortlist(get_session(), challenge_id, form.technology_id.data or 0, actor=h.actor(),
                                           note=form.note.data or ""),
         message=_("候補リストに追加しました。"),
-        done=lambda _entry: url_for("challenges.show", challenge_id=challenge_id) + "#shortlist")
+        # Land on the message (above the shortlist), not past it.
+        done=lambda _entry: url_for("challenges.show", challenge_id=challenge_id) + "#messages")
 
 
 @bp.post("/<int:challenge_id>/shortlist/<int:technology_id>/remove")
@@ -125,4 +126,4 @@ def remove_from_shortlist(challenge_id: int, technology_id: int):  # type: ignor
         ShortlistForm(), lambda: catalogue.remove_from_shortlist(get_session(), challenge_id, technology_id,
                                                                   actor=h.actor()),
         message=_("候補リストから外しました。"),
-        done=lambda _none: url_for("challenges.show", challenge_id=challenge_id) + "#shortlist")
+        done=lambda _none: url_for("challenges.show", challenge_id=challenge_id) + "#messages")

@@ -77,3 +77,43 @@ def test_an_issue_starting_in_a_month_written_in_japanese(demo_app) -> None:
     assert str(session.scalar(select(Challenge.desired_start).where(Challenge.title == "令和の開始時期"))) == "2027-04-01"
     session.close()
     assert '<time datetime="2027-04">2027年4月</time>' in client.get(created.headers["Location"]).text
+
+
+def test_the_price_of_a_new_technology_is_a_required_choice(demo_app) -> None:
+    from .web import technology_form
+
+    client = login(demo_app.test_client(), "member")
+    blank = client.get("/technologies/new").text
+    select = re.search(r'<select[^>]*name="price_band".*?</select>', blank, re.DOTALL).group(0)
+    refused = client.post("/technologies/new", data=technology_form(price_band=""))
+
+    assert "selected" not in select
+    assert refused.status_code == 400 and 'id="price_band"' in refused.text
+    assert "選択肢から選んでください" in refused.text
+
+
+def test_a_closed_issue_says_it_is_closed_not_that_nothing_was_found(demo_app) -> None:
+    from models import Challenge, ChallengeStatus
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    challenge_id = session.scalar(select(Challenge.id).where(Challenge.status == ChallengeStatus.CLOSED))
+    session.close()
+    page = login(demo_app.test_client(), "coordinator").get(f"/challenges/{challenge_id}").text
+    assert "受付を終了したため" in page
+    assert "まだ相性の良い企業・団体は見つかっていません" not in page
+    assert "相性の良い技術が登録されるとここに表示されます" not in page
+
+
+def test_shortlisting_lands_on_the_message(demo_app) -> None:
+    from models import Challenge, Municipality
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    challenge_id = session.scalar(select(Challenge.id).join(Municipality).where(
+        Municipality.name == "河内長野市", Challenge.status == "open"))
+    session.close()
+    client = login(demo_app.test_client(), "officer")
+    page = client.get(f"/challenges/{challenge_id}").text
+    technology_id = re.search(r'name="technology_id" value="(\d+)"', page).group(1)
+    answer = client.post(f"/challenges/{challenge_id}/shortlist", data={"technology_id": technology_id})
+    assert answer.headers["Location"].endswith("#messages")
+    assert 'id="messages"' in client.get(answer.headers["Location"]).text
