@@ -79,6 +79,17 @@ def _jst(value: dt.datetime | dt.date | None, form: str = "datetime") -> Markup 
 def _fiscal_year_label(year: int) -> str:
     return jptime.fiscal_year_label(int(year), current_language())
 
+def _unread_count() -> int:
+    """The signed-in person's unread notifications, counted once per request (navigation)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_count" not in g:
+        from .db import get_session
+        from .queries.projects import unread_count
+
+        g.unread_count = unread_count(get_session(), current_user.user)
+    return int(g.unread_count)
+
 
 def reasons_html(explanation: Explanation) -> Markup:
     """A score's reasons as the `reasons` macro shows them, built in Python: a ranking page shows
@@ -136,7 +147,7 @@ def _percent(value: float) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        can=_can, notification_text=_notification_text, BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
+        can=_can, unread_count=_unread_count, notification_text=_notification_text, BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
         PRICE_LABELS=PRICE_LABELS, STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
         MATURITY_LABELS_BY_VALUE={m.value: label for m, label in MATURITY_LABELS.items()},
         STATUS_LABELS_BY_VALUE={s.value: label for s, label in STATUS_LABELS.items()},

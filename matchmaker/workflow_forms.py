@@ -23,6 +23,23 @@ from .japanese_input import format_number, parse_months, parse_yen
 
 KPI_ROWS = 3
 
+# How each move is offered on the project page. Moves that end a project or turn it back are never
+# styled as the primary action, never the panel that opens by itself, and come after the moves
+# that take it forward (right after proposing, the lead's only move is to withdraw: it stays shut).
+MOVE_TONES: dict[str, str] = {"decline": "danger", "reject_pilot": "danger", "withdraw": "danger", "cancel": "danger",
+                              "return_pilot": "secondary"}
+
+
+def move_tone(move: workflow.Move) -> str:
+    """primary (takes the project forward), secondary (turns it back) or danger (ends it)."""
+    return MOVE_TONES.get(move.name, "primary")
+
+
+def offered_order(moves: list[workflow.Move]) -> list[workflow.Move]:
+    """Forward moves first, then those that turn back, then those that end the project."""
+    rank = {"primary": 0, "secondary": 1, "danger": 2}
+    return sorted(moves, key=lambda move: rank[move_tone(move)])  # stable: the table's order within a tone
+
 
 class NumberField(StringField):
     """Text as typed (１２,０００, 1,200円, 120万円, ３か月, 半年), parsed as people in Japan write it

@@ -111,11 +111,17 @@ def create_user(
 
 # -- signing in and out -------------------------------------------------------------------
 _GENERIC_LOGIN_ERROR = _l("メールアドレスまたはパスワードが正しくありません。")
+_APPLICATION_MESSAGES = {
+    MembershipStatus.PENDING: _l("入会申請は審査中です。コーディネーターが承認すると、このメールアドレスとパスワードで"
+                                 "ログインできるようになります。"),
+    MembershipStatus.REJECTED: _l("入会申請は承認されませんでした。詳しくは事務局にお問い合わせください。"),
+}
 
 
 def check_credentials(session: Session, email: str, password: str) -> int:
     """The id of the account these credentials open. Raises ValidationError (deliberately vague)
-    for a wrong e-mail or password.
+    for a wrong e-mail or password; with the right password, an applicant whose organization is
+    still pending (or was refused) is told so instead.
 
     Only reads, so the caller runs it outside any write transaction: the hash check is slow on
     purpose (scrypt), and on SQLite a write transaction held meanwhile would stop every other
@@ -130,8 +136,13 @@ def check_credentials(session: Session, email: str, password: str) -> int:
     user = session.scalar(select(User).where(User.email == email))
     stored = user.password_hash if user is not None else _dummy_hash(_hash_method())
     matches = check_password_hash(stored, password or "")
-    if user is None or not user.is_active or not matches:
+    if user is None or not matches:
         raise ValidationError(_GENERIC_LOGIN_ERROR)
+    if not user.is_active:
+        # Only someone who knows the password learns why: an application still waiting or
+        # refused. Anyone else got the generic answer above, after the same work.
+        status = user.organization.membership_status if user.organization is not None else None
+        raise ValidationError(_APPLICATION_MESSAGES.get(status, _GENERIC_LOGIN_ERROR))
     return user.id
 
 

@@ -15,7 +15,21 @@ def pending_applications(session: Session, actor: User) -> list[Organization]:
     if not can(actor, Permission.ORGANIZATION_REVIEW):
         return []
     return list(session.scalars(select(Organization).where(Organization.membership_status == MembershipStatus.PENDING)
-                                .order_by(Organization.created_at)))
+                                .options(selectinload(Organization.members)).order_by(Organization.created_at)))
+
+
+def pending_application(session: Session, organization_id: int, actor: User) -> Organization:
+    """A pending application the actor may review. Raises NotFound otherwise (reviewed already,
+    or not the actor's to review), so the confirmation page never shows a decided one."""
+    found = session.get(Organization, organization_id) if can(actor, Permission.ORGANIZATION_REVIEW) else None
+    if found is None or found.membership_status is not MembershipStatus.PENDING:
+        raise NotFound()
+    return found
+
+
+def applicant_contact(organization: Organization) -> User | None:
+    """The person who applied: the application's first member."""
+    return min(organization.members, key=lambda member: member.id, default=None)
 
 
 def organization(session: Session, organization_id: int, actor: User) -> Organization:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Notification, Project, ProjectStageChange, Stage, User
@@ -43,6 +43,12 @@ def waiting(session: Session, actor: User) -> list[tuple[Project, list[workflow.
         if moves:
             found.append((project, moves))
     return found
+
+
+def unread_count(session: Session, actor: User) -> int:
+    """How many of the actor's notifications are unread (the count beside the inbox link)."""
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None))) or 0
 
 
 def notifications(session: Session, actor: User) -> list[Notification]:

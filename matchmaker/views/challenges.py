@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from models import Challenge
+from models import Challenge, ChallengeStatus
 
 from ..actions import catalogue
 from ..db import get_session
@@ -80,6 +80,25 @@ def edit(challenge_id: int):  # type: ignore[no-untyped-def]
         page=lambda: render_template("challenges/form.html", form=form, challenge=challenge),
         on_conflict=onto_saved_version(form, Challenge, challenge_id),
         message=_("地域課題を更新しました。"), done=lambda c: url_for("challenges.show", challenge_id=c.id))
+
+
+@bp.get("/<int:challenge_id>/close")
+@login_required
+def confirm_close(challenge_id: int):  # type: ignore[no-untyped-def]
+    """The confirmation step before closing an issue (it posts to change_status)."""
+    user = h.actor()
+    challenge = catalogue.get_challenge(get_session(), challenge_id, actor=user)
+    require(user, Permission.CHALLENGE_CHANGE_STATUS, challenge)
+    if challenge.status is not ChallengeStatus.OPEN:
+        return redirect(url_for("challenges.show", challenge_id=challenge_id))
+    return render_template(
+        "confirm.html", danger=True, heading=_("この地域課題の受付を終了しますか？"), subject=challenge.title,
+        consequences=[_("企業はこの課題に新しく提案できなくなり、マッチングの候補にも表示されなくなります。"),
+                      _("後から「受付を再開する」で元に戻せます。")],
+        details=[], action=url_for("challenges.change_status", challenge_id=challenge_id),
+        hidden={"status": ChallengeStatus.CLOSED.value, "version": challenge.version},
+        reason_field=_("理由（任意）"), confirm_label=_("受付を終了する"),
+        cancel=url_for("challenges.show", challenge_id=challenge_id))
 
 
 @bp.post("/<int:challenge_id>/status")

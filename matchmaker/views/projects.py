@@ -18,7 +18,7 @@ from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
 from ..queries import projects as reads
 from ..security import value_ids
-from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for
+from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for, move_tone, offered_order
 from . import _helpers as h
 from ._forms import submit
 
@@ -66,7 +66,7 @@ def _project_page(project_id: int, failed: MoveForm | None = None) -> str:
         failed.version.data = page.project.version
         forms[failed.move.name] = failed
     return render_template("projects/show.html", project=page.project, origin=page.origin, rollouts=page.rollouts,
-                           moves=page.moves, forms=forms, failed=failed.move.name if failed else None, failed_form=failed,
+                           moves=offered_order(page.moves), move_tone=move_tone, forms=forms, failed=failed.move.name if failed else None, failed_form=failed,
                            KPI_ROWS=KPI_ROWS)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
@@ -82,6 +82,24 @@ def edit(technology_id: int):  # type: ignore[no-untyped-def]
         page=lambda: render_template("technologies/form.html", form=form, technology=technology),
         on_conflict=onto_saved_version(form, Technology, technology_id),
         message=_("技術・ソリューションを更新しました。"), done=lambda t: url_for("technologies.show", technology_id=t.id))
+
+
+@bp.get("/<int:technology_id>/retire")
+@login_required
+def confirm_retire(technology_id: int):  # type: ignore[no-untyped-def]
+    """The confirmation step before retiring a technology (it posts to retire)."""
+    user = h.actor()
+    technology = catalogue.get_technology(get_session(), technology_id, actor=user)
+    require(user, Permission.TECHNOLOGY_EDIT, technology)
+    if technology.is_retired:
+        return redirect(url_for("technologies.show", technology_id=technology_id))
+    return render_template(
+        "confirm.html", danger=True, heading=_("この技術の掲載を終了しますか？"), subject=technology.title,
+        consequences=[_("地域課題とのマッチングに表示されなくなり、新しい提案にも使えなくなります。"),
+                      _("後から「掲載を再開する」で元に戻せます。")],
+        details=[], action=url_for("technologies.retire", technology_id=technology_id),
+        hidden={"retired": "1", "version": technology.version}, reason_field=None,
+        confirm_label=_("掲載を終了する"), cancel=url_for("technologies.show", technology_id=technology_id))
 
 
 @bp.post("/<int:technology_id>/retire")

@@ -84,12 +84,20 @@ def test_a_company_applies_and_a_coordinator_approves_it(new_page) -> None:
     expect(applicant.get_by_role("heading", level=1)).to_have_text("入会申請を受け付けました")
     assert_accessible(applicant)
 
+    # Signing in before the approval: told the application is still being reviewed.
+    sign_in(applicant, "onishi@naniwa-smartcare.example.jp", "smartcare-2027")
+    expect(applicant.get_by_role("alert")).to_contain_text("入会申請は審査中です")
+
     coordinator = new_page()
     sign_in(coordinator, *COORDINATOR)
     applications = coordinator.get_by_role("region", name=re.compile("入会申請"))
     expect(applications).to_contain_text("なにわスマートケア株式会社")
+    expect(applications).to_contain_text("大西 恵")
     assert_accessible(coordinator)
-    applications.get_by_role("button", name=re.compile(r"承認する\s*:\s*なにわスマートケア株式会社")).click()
+    applications.get_by_role("link", name=re.compile(r"承認する\s*:\s*なにわスマートケア株式会社")).click()
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("この入会申請を承認しますか？")
+    assert_accessible(coordinator)
+    coordinator.get_by_role("button", name="承認する").click()
     expect(coordinator.get_by_role("status")).to_contain_text("なにわスマートケア株式会社 の入会を承認しました")
 
     sign_in(applicant, "onishi@naniwa-smartcare.example.jp", "smartcare-2027")

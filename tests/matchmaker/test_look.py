@@ -1,0 +1,180 @@
+"""What people see first and what stops them doing harm by accident: confirmation steps before
+destructive actions, the order of the moves offered, pending work on home pages, the unread
+count, and what a pending applicant is told at sign-in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import Challenge, Municipality, Notification, Organization, Stage, Technology, User
+
+from .web import demo_project_in, login
+
+APPLICANT = {"organization_name": "みらい防災テック株式会社", "organization_name_kana": "みらいぼうさいてっく",
+             "member_category": "corporate", "website": "https://mirai.example.jp", "description": "水位センサー",
+             "contact_email": "info@mirai.example.jp", "contact_phone": "06-1234-5678", "member_name": "防災 花子",
+             "member_email": "hanako@mirai.example.jp", "password": "long-enough-pass"}
+
+
+def _read(app, query):
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    try:
+        return query(session)
+    finally:
+        session.close()
+
+
+def _apply(app) -> int:
+    app.test_client().post("/join", data=APPLICANT)
+    return _read(app, lambda s: s.scalar(select(Organization.id).where(Organization.name == APPLICANT["organization_name"])))
+
+
+def _own_challenge(app) -> int:
+    return _read(app, lambda s: s.scalar(select(Challenge.id).join(Municipality).where(Municipality.name == "河内長野市")
+                                         .order_by(Challenge.id)))
+
+
+def _foreign_challenge(app) -> int:
+    return _read(app, lambda s: s.scalar(select(Challenge.id).join(Municipality).where(Municipality.name == "豊中市")
+                                         .order_by(Challenge.id)))
+
+
+def _technology(app, title_start: str) -> int:
+    return _read(app, lambda s: s.scalar(select(Technology.id).where(Technology.title.like(f"{title_start}%"))))
+
+
+# -- confirmation steps: who may open them (role x page) ---------------------------------
+CONFIRM_PAGES = {
+    # name: (path maker, expected status per role)
+    "close own issue": (lambda app: f"/challenges/{_own_challenge(app)}/close",
+                        {"officer": 200, "member": 403, "coordinator": 403, "admin": 200}),
+    "close another municipality's issue": (lambda app: f"/challenges/{_foreign_challenge(app)}/close",
+                                           {"officer": 403, "member": 403, "coordinator": 403, "admin": 200}),
+    "retire own technology": (lambda app: f"/technologies/{_technology(app, 'AIオンデマンド乗合交通')}/retire",
+                              {"officer": 403, "member": 200, "coordinator": 403, "admin": 200}),
+    "approve an application": (lambda app: f"/coordination/applications/{_apply(app)}/approve",
+                               {"officer": 403, "member": 403, "coordinator": 200, "admin": 200}),
+    "reject an application": (lambda app: f"/coordination/applications/{_apply(app)}/reject",
+                              {"officer": 403, "member": 403, "coordinator": 200, "admin": 200}),
+}
+
+
+@pytest.mark.parametrize("role", ["officer", "member", "coordinator", "admin"])
+@pytest.mark.parametrize("name", list(CONFIRM_PAGES))
+def test_confirmation_pages_follow_the_action_rules_and_change_nothing(demo_app, role: str, name: str) -> None:
+    path_of, expected = CONFIRM_PAGES[name]
+    path = path_of(demo_app)
+    client = login(demo_app.test_client(), role)
+    before = _read(demo_app, lambda s: (s.scalar(select(Challenge.status).where(Challenge.id == _own_challenge(demo_app))),
+                                        s.scalar(select(Technology.is_retired).where(Technology.title.like("AIオンデマンド%"))),
+                                        list(s.scalars(select(Organization.membership_status)))))
+
+    response = client.get(path)
+
+    assert response.status_code == expected[role], response.text[:300]
+    assert _read(demo_app, lambda s: (s.scalar(select(Challenge.status).where(Challenge.id == _own_challenge(demo_app))),
+                                      s.scalar(select(Technology.is_retired).where(Technology.title.like("AIオンデマンド%"))),
+                                      list(s.scalars(select(Organization.membership_status))))) == before
+
+
+def test_closing_an_issue_is_a_link_to_a_confirmation_that_posts_the_close(demo_app) -> None:
+    officer = login(demo_app.test_client(), "officer")
+    cid = _own_challenge(demo_app)
+    show = officer.get(f"/challenges/{cid}").text
+    confirm = officer.get(f"/challenges/{cid}/close").text
+
+    assert re.search(rf'<a class="button button--danger" href="/challenges/{cid}/close">受付を終了する</a>', show)
+    assert f'action="/challenges/{cid}/status"' in confirm and 'name="status" value="closed"' in confirm
+    assert 'class="button button--danger-confirm">受付を終了する' in confirm
+    response = officer.post(f"/challenges/{cid}/status", data=dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', confirm)))
+    assert response.status_code == 302
+    assert _read(demo_app, lambda s: s.get(Challenge, cid).status.value) == "closed"
+    assert officer.get(f"/challenges/{cid}/close").status_code == 302  # nothing left to confirm
+
+
+def test_the_review_confirmation_shows_the_contact_and_a_refused_reason_comes_back(demo_app) -> None:
+    organization_id = _apply(demo_app)
+    coordinator = login(demo_app.test_client(), "coordinator")
+
+    home = coordinator.get("/coordination").text
+    page = coordinator.get(f"/coordination/applications/{organization_id}/reject").text
+    refused = coordinator.post(f"/coordination/applications/{organization_id}", data={"decision": "reject"})
+
+    for shown in ("防災 花子", "06-1234-5678", "hanako@mirai.example.jp"):
+        assert shown in home and shown in page
+    assert refused.status_code == 400 and "防災 花子" in refused.text  # the confirmation again, with the error
+    assert _read(demo_app, lambda s: s.get(Organization, organization_id).membership_status.value) == "pending"
+
+
+# -- the moves offered on a project's page ----------------------------------------------
+def _moves(html: str) -> list[tuple[str, bool]]:
+    """(label, opened) of each move panel, in page order."""
+    return [(label, "open" in attributes) for attributes, label in
+            re.findall(r'<details class="move[^"]*"([^>]*)>\s*<summary>([^<]+)</summary>', html)]
+
+
+@pytest.mark.parametrize(("stage", "role", "expected"), [
+    # Right after proposing, the lead's only move is to withdraw: offered, never opened.
+    (Stage.PROPOSED, "member", [("提案を取り下げる", False)]),
+    (Stage.PROPOSED, "officer", [("提案を受け入れる", True), ("提案を辞退する", False), ("プロジェクトを中止する", False)]),
+    # Right after approving, the coordinator's only move is to cancel: offered, never opened.
+    (Stage.PILOT_APPROVED, "coordinator", [("プロジェクトを中止する", False)]),
+    (Stage.PILOT_REQUESTED, "coordinator", [("実証を承認する", True), ("コメントを付けて差し戻す", False),
+                                            ("実証を却下する", False), ("プロジェクトを中止する", False)]),
+])
+def test_the_first_opened_move_is_always_the_forward_one(demo_app, stage: Stage, role: str, expected) -> None:
+    project_id = demo_project_in(demo_app, stage, title="見た目の確認")
+    client = login(demo_app.test_client(), role)
+
+    assert _moves(client.get(f"/projects/{project_id}").text) == expected
+
+
+# -- home pages and navigation -------------------------------------------------------------
+def test_officer_home_lists_projects_and_what_waits(demo_app) -> None:
+    project_id = demo_project_in(demo_app, Stage.PROPOSED, title="受け入れ待ちの提案")
+    html = login(demo_app.test_client(), "officer").get("/municipality").text
+
+    waiting = html[html.index('id="waiting"'):html.index('id="projects-title"')]
+    assert f"/projects/{project_id}" in waiting and "提案を受け入れる" in waiting
+    assert "河内長野市 のプロジェクト" in html
+
+
+def test_coordinator_home_puts_pending_work_before_the_match_list(demo_app) -> None:
+    project_id = demo_project_in(demo_app, Stage.PILOT_REQUESTED, title="承認待ちの実証")
+    _apply(demo_app)
+    html = login(demo_app.test_client(), "coordinator").get("/coordination").text
+
+    assert html.index(f"/projects/{project_id}") < html.index('id="applications"') < html.index('id="unexplored-title"')
+    shown = html[html.index('id="unexplored-title"'):]
+    opened = shown[:shown.index('<details class="more-matches">')] if "more-matches" in shown else shown
+    assert opened.count('<li class="card">') <= 5
+
+
+def test_the_navigation_counts_unread_notifications(demo_app) -> None:
+    officer = login(demo_app.test_client(), "officer")
+    user_id = _read(demo_app, lambda s: s.scalar(select(User.id).where(User.email.like("officer.kawachinagano%"))))
+    unread = _read(demo_app, lambda s: len(list(s.scalars(select(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))))))
+    before = officer.get("/challenges").text
+    officer.post("/inbox/read")
+    after = officer.get("/challenges").text
+
+    assert unread > 0
+    assert re.search(rf'受信箱 <span class="badge">{unread}<', before)
+    assert 'class="badge"' not in after
+
+
+# -- signing in while the application waits ----------------------------------------------
+@pytest.mark.parametrize(("password", "told_pending"), [("long-enough-pass", True), ("a-wrong-password", False)])
+def test_a_pending_applicant_is_told_only_with_the_right_password(demo_app, password: str, told_pending: bool) -> None:
+    _apply(demo_app)
+
+    response = demo_app.test_client().post("/login", data={"email": APPLICANT["member_email"], "password": password})
+
+    assert response.status_code == 400
+    assert ("入会申請は審査中です" in response.text) is told_pending
+    assert ("メールアドレスまたはパスワードが正しくありません" in response.text) is not told_pending
