@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _config.finalize(app.config, instance_path)
 
-    from . import auth, cli, db, errors, i18n, jobs, mail, matching, security, templating, views
+    from . import alerts, auth, cli, db, errors, i18n, jobs, mail, matching, security, templating, views
 
     security.init_url_converters(app)
 
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     jobs.init_app(app)
     mail.init_app(app)
+    alerts.init_app(app)
     matching.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -62,6 +62,12 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "JOBS_SWEEP_SECONDS": 30,
         "JOBS_TIMEOUT_SECONDS": 1800,
         "SNAPSHOT_MIN_CHANGES": 50,
+        # Notification digests go out at this hour, Japan time (weekly ones on Mondays).
+        "DIGEST_HOUR_JST": 8,
+        "PASSWORD_RESET_MAX_AGE_SECONDS": 24 * 60 * 60,
+        # Freshness: an open issue unconfirmed this long is possibly stale; this much later it closes.
+        "ISSUE_RECONFIRM_DAYS": 90,
+        "ISSUE_CLOSE_AFTER_DAYS": 30,
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
 

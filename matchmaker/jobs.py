@@ -59,9 +59,27 @@ def snapshot(app: Flask) -> None:
         match_service().snapshot(session, int(app.config["SNAPSHOT_MIN_CHANGES"]))
 
 
+def alerts(app: Flask, ids: list[int] | None = None) -> None:
+    """Tell the right people about newly published issues and registered technologies."""
+    from . import alerts as alerts_
+
+    alerts_.run(app, ids)
+
+
+def notices(app: Flask) -> None:
+    """The periodic notices: alerts whose wake-up was lost or that waited for the engine, the
+    digests whose time has come (once per period), and issue freshness (reminders, closing)."""
+    from . import alerts as alerts_
+    from . import digests, freshness
+
+    alerts_.run(app, None)
+    digests.run_due_digests(app)
+    freshness.run(app)
+
+
 JOBS: dict[str, Callable[..., None]] = {"refit": refit, "deliver_mail": deliver_mail, "sweep": sweep,
-                                        "snapshot": snapshot}
-PERIODIC = ("sweep", "snapshot")  # what the embedded worker runs every JOBS_SWEEP_SECONDS
+                                        "snapshot": snapshot, "alerts": alerts, "notices": notices}
+PERIODIC = ("sweep", "snapshot", "notices")  # what the embedded worker runs every JOBS_SWEEP_SECONDS
 
 
 # -- enqueueing -------------------------------------------------------------------------------
@@ -130,6 +148,10 @@ def periodic_snapshot() -> None:
     run("snapshot")
 
 
+def periodic_notices() -> None:
+    run("notices")
+
+
 # -- the embedded worker thread ---------------------------------------------------------------
 class WorkerThread:
     """One daemon thread per process; duplicate wake-ups for the same job collapse into one."""
@@ -162,7 +184,9 @@ class WorkerThread:
             try:
                 item = self._queue.get(timeout=interval)
             except queue.Empty:
-                item = ("sweep", ())
+                for periodic in PERIODIC:
+                    self.put(periodic, ())
+                continue
             if item is None:
                 return
             name, args = item

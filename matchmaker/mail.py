@@ -36,9 +36,9 @@ from flask import Flask
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import OutboxEmail, utcnow
+from models import OutboxEmail, User, utcnow
 
-from . import notifications
+from . import notifications, tokens
 from .db import session_scope
 
 log = logging.getLogger(__name__)
@@ -186,11 +186,28 @@ def _retry_or_fail(app: Flask, mail: Claimed, error: Exception, *, permanent: bo
 
 def _render(app: Flask, mail: Claimed) -> tuple[str, str]:
     """Subject and body in the recipient's language, rendered here, outside the transaction
-    that wrote the row; rows written before kinds existed carry their text."""
+    that wrote the row; rows written before kinds existed carry their text. Signed links
+    (password reset, unsubscribe) are made now, so no usable token is ever stored."""
     if not mail.kind:
         return mail.subject, mail.body
-    return notifications.mail(mail.kind, mail.params, locale=mail.locale, project_id=mail.project_id,
-                              base_url=str(app.config.get("PUBLIC_BASE_URL") or ""))
+    params = dict(mail.params or {})
+    if mail.kind in notifications.TOKEN_KINDS:
+        params["token"] = _reset_token(app, int(params["user_id"]))
+    return notifications.mail(mail.kind, params, locale=mail.locale, project_id=mail.project_id,
+                              base_url=str(app.config.get("PUBLIC_BASE_URL") or ""),
+                              unsubscribe=lambda user_id, kind: unsubscribe_path(app, user_id, kind))
+
+
+def unsubscribe_path(app: Flask, user_id: int, kind: str) -> str:
+    return f"/unsubscribe/{tokens.unsubscribe_token(app, user_id, kind)}"
+
+
+def _reset_token(app: Flask, user_id: int) -> str:
+    with session_scope(app) as session:
+        password_hash = session.scalar(select(User.password_hash).where(User.id == user_id, User.is_active.is_(True)))
+    if password_hash is None:
+        raise ValueError(f"user {user_id} is gone or inactive: no reset link")
+    return tokens.reset_token(app, user_id, password_hash)
 
 
 def _message(app: Flask, mail: Claimed) -> EmailMessage:
@@ -202,6 +219,13 @@ def _message(app: Flask, mail: Claimed) -> EmailMessage:
     domain = str(app.config["MAIL_FROM"]).rpartition("@")[2] or "matchmaker.invalid"
     message["Message-ID"] = make_msgid(f"outbox-{mail.id}", domain=domain)
     message["X-Matchmaker-Outbox-Id"] = str(mail.id)
+    user_id = (mail.params or {}).get("_user")
+    if user_id is not None and mail.kind in notifications.MESSAGES:
+        # RFC 2369/8058: mail clients show an unsubscribe button that posts to the same link.
+        base = str(app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+        if base:
+            message["List-Unsubscribe"] = f"<{base}{unsubscribe_path(app, int(user_id), mail.kind)}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body)
     return message
 

@@ -78,7 +78,8 @@ def matchable_challenges(session: Session, ids: list[int] | None = None) -> list
 
 def matchable_technologies(session: Session, ids: list[int] | None = None) -> list[Technology]:
     query = (select(Technology).join(Organization)
-             .where(Technology.is_retired.is_(False), Organization.membership_status == MembershipStatus.APPROVED)
+             .where(Technology.is_retired.is_(False), Technology.offered.is_(True),
+                    Organization.membership_status == MembershipStatus.APPROVED)
              .options(selectinload(Technology.fields), selectinload(Technology.deployed_in)))
     if ids is not None:
         query = query.where(Technology.id.in_(ids))

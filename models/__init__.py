@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models. No Flask, no workflow logic, no commits."""
 
 from .accounts import LoginThrottle, Organization, User, coordinator_fields, normalize_email
+from .alerts import AlertReceipt, AlertTask, Delivery, DigestRun, Follow, NotificationPreference, PendingDigest
 from .audit import AuditEvent
 from .base import NAMING_CONVENTION, Base, utcnow
 from .catalogue import (
@@ -49,15 +50,20 @@ __all__ = [
     "NAMING_CONVENTION",
     "TERMINAL_STAGES",
     "VOCABULARY_TERM_MAX",
+    "AlertReceipt",
+    "AlertTask",
     "AuditEvent",
     "Base",
     "BudgetRange",
     "Challenge",
     "ChallengeStatus",
     "ContractType",
+    "Delivery",
+    "DigestRun",
     "FeedEntry",
     "FeedHead",
     "Field",
+    "Follow",
     "InvalidLocalGovernmentCode",
     "LoginThrottle",
     "Maturity",
@@ -65,9 +71,11 @@ __all__ = [
     "MembershipStatus",
     "Municipality",
     "Notification",
+    "NotificationPreference",
     "Organization",
     "OrganizationKind",
     "OutboxEmail",
+    "PendingDigest",
     "PriceBand",
     "Project",
     "ProjectKpi",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import Organization, User
@@ -64,6 +64,8 @@ class Challenge(TimestampMixin, Base):
     search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="",
                                                comment="analyser tokens before synonyms, space-delimited")
     version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="when the officer last confirmed the issue is still open (publishing counts)")
 
     municipality: Mapped[Municipality] = relationship()
     author: Mapped[User | None] = relationship()
@@ -93,6 +95,8 @@ class Technology(TimestampMixin, Base):
                                              comment="all text, NFKC and case folded")
     search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="",
                                                comment="analyser tokens before synonyms, space-delimited")
+    offered: Mapped[bool] = mapped_column(default=True, server_default=true(),
+                                          comment="false: listed but not currently offered, so not matched or alerted")
     version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
 
     organization: Mapped[Organization] = relationship()

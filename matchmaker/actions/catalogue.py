@@ -22,8 +22,10 @@ from models import (
     ShortlistEntry,
     Technology,
     User,
+    utcnow,
 )
 
+from .. import alerts
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, can, require
 from .audit import record_change
@@ -70,6 +72,7 @@ def challenge_snapshot(challenge: Challenge) -> dict[str, Any]:
 def technology_snapshot(technology: Technology) -> dict[str, Any]:
     return {
         "title": technology.title, "maturity": technology.maturity.value, "retired": technology.is_retired,
+        "offered": technology.offered,
         "fields": [f.key for f in technology.fields], "price_band": technology.price_band.value,
         "deployed_in": [m.code for m in technology.deployed_in], "version": technology.version,
     }
@@ -136,10 +139,14 @@ def create_challenge(session: Session, data: ChallengeInput, *, actor: User) -> 
         raise ValidationError(field_errors={"status": [_l("選択肢から選んでください。")]})
     challenge = Challenge(municipality=municipality, author=actor, status=ChallengeStatus(status))
     _apply_challenge(session, challenge, data)
+    if challenge.status is ChallengeStatus.OPEN:
+        challenge.confirmed_at = utcnow()  # publishing starts the freshness clock
     session.add(challenge)
     session.flush()
     record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:create",
                   after=challenge_snapshot(challenge))
+    if challenge.status is ChallengeStatus.OPEN:
+        alerts.issue_published(session, challenge)  # the alert job runs after the commit
     return challenge
 
 
@@ -151,6 +158,8 @@ def update_challenge(session: Session, challenge_id: int, data: ChallengeInput, 
     _check_version(challenge, expected_version)
     before = challenge_snapshot(challenge)
     _apply_challenge(session, challenge, data)
+    if challenge.status is ChallengeStatus.OPEN:
+        challenge.confirmed_at = utcnow()  # an officer who edits the issue has looked at it: it is current
     session.flush()
     record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:update",
                   before=before, after=challenge_snapshot(challenge))
@@ -169,9 +178,27 @@ def change_challenge_status(session: Session, challenge_id: int, status: str, *,
         raise Conflict(_l("この課題は既にその状態です。"))
     before = challenge_snapshot(challenge)
     challenge.status = new_status
+    if new_status is ChallengeStatus.OPEN:
+        challenge.confirmed_at = utcnow()  # publishing (again) restarts the freshness clock
+        alerts.issue_published(session, challenge)
     session.flush()
     record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:status",
                   before=before, after=challenge_snapshot(challenge), reason=reason)
+    return challenge
+
+
+def reconfirm_challenge(session: Session, challenge_id: int, *, actor: User) -> Challenge:
+    """The officer confirms an open issue is still current: it is no longer possibly stale.
+    Raises NotFound, PermissionDenied, or Conflict when the issue is not open."""
+    challenge = get_challenge(session, challenge_id, actor=actor)
+    require(actor, Permission.CHALLENGE_CHANGE_STATUS, challenge)
+    if challenge.status is not ChallengeStatus.OPEN:
+        raise Conflict(_l("公開中の課題だけ募集継続を確認できます。"))
+    before = {"confirmed_at": challenge.confirmed_at.isoformat() if challenge.confirmed_at else None}
+    challenge.confirmed_at = utcnow()
+    session.flush()
+    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:reconfirm",
+                  before=before, after={"confirmed_at": challenge.confirmed_at.isoformat()})
     return challenge
 
 
@@ -244,6 +271,7 @@ def create_technology(session: Session, data: TechnologyInput, *, actor: User) -
     session.flush()
     record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
                   action="technology:create", after=technology_snapshot(technology))
+    alerts.technology_registered(session, technology)
     return technology
 
 
@@ -274,5 +302,23 @@ def set_technology_retired(session: Session, technology_id: int, retired: bool, 
     session.flush()
     record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
                   action="technology:retire" if retired else "technology:reactivate",
+                  before=before, after=technology_snapshot(technology))
+    return technology
+
+
+def set_technology_offered(session: Session, technology_id: int, offered: bool, *, actor: User,
+                           expected_version: int | None) -> Technology:
+    """Mark a listed technology as not currently offered (kept on its page, left out of rankings
+    and alerts) or offered again. Raises NotFound, PermissionDenied or Conflict."""
+    technology = get_technology(session, technology_id, actor=actor)
+    require(actor, Permission.TECHNOLOGY_EDIT, technology)
+    _check_version(technology, expected_version)
+    if technology.offered == offered:
+        raise Conflict(_l("この技術は既にその状態です。"))
+    before = technology_snapshot(technology)
+    technology.offered = offered
+    session.flush()
+    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
+                  action="technology:offered" if offered else "technology:not_offered",
                   before=before, after=technology_snapshot(technology))
     return technology

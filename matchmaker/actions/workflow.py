@@ -26,7 +26,6 @@ from models import (
     ContractType,
     Municipality,
     Notification,
-    OutboxEmail,
     Project,
     ProjectKpi,
     ProjectStageChange,
@@ -36,7 +35,7 @@ from models import (
     utcnow,
 )
 
-from .. import jptime
+from .. import digests, jptime
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..policies import Permission, can, require
 from ..policies import catalogue as catalogue_policy
@@ -324,14 +323,11 @@ def _record(session: Session, project: Project, *, actor: User, move: str, sourc
 def _notify(session: Session, project: Project, *, actor: User, kind: str, now: Clock = utcnow, **params: Any) -> None:
     """Tell everyone else in the project. The notification keeps the kind and parameters, so
     the inbox renders it in its reader's language, and the delivery job renders the mail in its
-    recipient's (no text is rendered in this transaction)."""
+    recipient's (no text is rendered in this transaction); each reader's preference for the kind
+    decides whether the mail goes now, in a digest or not at all (matchmaker/digests.py)."""
     params = {"title": project.title, **params}
-    for person in project_policy.participants(session, project):
-        if person.id == actor.id:
-            continue
-        session.add(Notification(user_id=person.id, project_id=project.id, kind=kind, params=params, created_at=now()))
-        session.add(OutboxEmail(recipient=person.email, locale=person.locale, kind=kind, params=params,
-                                project_id=project.id, created_at=now()))
+    others = [person for person in project_policy.participants(session, project) if person.id != actor.id]
+    digests.notify(session, others, kind, params, project_id=project.id, now=now)
 
 
 STAGE_LABELS = {

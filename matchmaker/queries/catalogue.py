@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,6 +23,7 @@ from models import (
     User,
 )
 
+from .. import freshness
 from ..actions.audit import history
 from ..matching import RankedChallenge, RankedTechnology, match_service
 from ..parsing import NotANumber, optional_id
@@ -175,6 +177,7 @@ class TechnologyPage:
 def technology_page(session: Session, technology: Technology, actor: User) -> TechnologyPage:
     ranked = match_service().challenges_for(session, technology.id)
     challenges = challenges_by_id(session, actor, [r.challenge_id for r in ranked])
+    ranked = freshness.rerank(ranked, challenges, current_app.config)  # possibly stale issues drop
     return TechnologyPage(
         technology, [r for r in ranked if r.challenge_id in challenges], challenges,
         history(session, "technology", technology.id) if can(actor, Permission.TECHNOLOGY_EDIT, technology) else [])

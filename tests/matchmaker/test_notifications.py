@@ -15,7 +15,8 @@ from tests import factories
 
 
 def test_every_kind_renders_in_japanese_and_english() -> None:
-    params = {"title": "見守り", "from": "proposed", "to": "accepted"}
+    params = {"title": "見守り", "from": "proposed", "to": "accepted", "municipality": "堺市", "technology": "センサー",
+              "organization": "テスト株式会社", "days": 30}
 
     assert notifications.render("move", params, "ja") == "「見守り」: 提案 → 協議中"
     assert notifications.render("move", params, "en") == "“見守り”: Proposed → Under discussion"
@@ -42,7 +43,9 @@ def test_a_move_notifies_in_each_readers_language_without_an_app(db_session) -> 
     assert {(m.kind, m.locale, m.project_id) for m in mails.values()} >= {("move", "en", project.id)}
     # The action's transaction holds no rendered text: the delivery job renders it.
     assert all(m.subject == "" and m.body == "" for m in mails.values())
-    assert mails[japanese.email].params == mails[english.email].params == stored[english.id].params
+    # The mail's parameters are the notification's, plus its reader (for the unsubscribe link).
+    assert mails[japanese.email].params == {**stored[english.id].params, "_user": japanese.id}
+    assert mails[english.email].params == {**stored[english.id].params, "_user": english.id}
 
 
 def test_each_recipient_of_a_move_gets_mail_in_their_language_rendered_at_delivery(app) -> None:
@@ -68,7 +71,9 @@ def test_each_recipient_of_a_move_gets_mail_in_their_language_rendered_at_delive
         delivered[str(message["To"])] = (str(message["Subject"]), message.get_content())
     en_subject, en_body = delivered[english.email]
     ja_subject, ja_body = delivered[japanese.email]
-    assert en_subject == "[OSPF Matching] 坂道の乗合交通" and ja_subject == "[OSPFマッチング] 坂道の乗合交通"
+    # The subject names the event (the stage reached) and the item.
+    assert en_subject == "[OSPF Matching] Under discussion: 坂道の乗合交通"
+    assert ja_subject == "[OSPFマッチング] 協議中: 坂道の乗合交通"
     assert "Proposed → Under discussion" in en_body and "協議中" not in en_body
     assert "提案 → 協議中" in ja_body
     assert f"https://match.example.jp/projects/{project.id}" in en_body
