@@ -36,7 +36,8 @@ def set_language():  # type: ignore[no-untyped-def]
     lang = (request.form.getlist("lang") or [""])[-1]
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = _safe_next((request.form.getlist("next") or [None])[-1])
+    nexts = request.form.getlist("next")
+    target = _safe_next(nexts[-1] if nexts else None)
     if (request.form.getlist("replay") or [""])[-1] == "1":
         # Back to the form that failed, with what was typed (i18n.language_switch): 307 posts again.
         return redirect(target, code=307)

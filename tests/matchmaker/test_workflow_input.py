@@ -76,7 +76,8 @@ def test_an_issue_starting_in_a_month_written_in_japanese(demo_app) -> None:
     session = demo_app.extensions["sqlalchemy_sessionmaker"]()
     assert str(session.scalar(select(Challenge.desired_start).where(Challenge.title == "令和の開始時期"))) == "2027-04-01"
     session.close()
-    assert '<time datetime="2027-04">2027年4月</time>' in client.get(created.headers["Location"]).text
+    shown = client.get(created.headers["Location"]).text
+    assert '<time datetime="2027-04">2027年4月</time>（<time datetime="2027">令和9年度</time>）' in shown
 
 
 def test_the_price_of_a_new_technology_is_a_required_choice(demo_app) -> None:
