@@ -33,6 +33,7 @@ from scoring.spreadsheet import safe_cell
 
 from ..actions.workflow import STAGE_LABELS
 from ..i18n import localized
+from ..reference_labels import join_names, municipality_name
 from ..policies import projects as project_policy
 
 SPANS = [(Stage.PROPOSED, Stage.ACCEPTED), (Stage.ACCEPTED, Stage.PILOT_REQUESTED),
@@ -100,7 +101,7 @@ def _by_municipality(session: Session, actor: User) -> Table:
     table = _cross_tab(rows)
     return Table("by_municipality", _l("自治体別・段階別のプロジェクト数"),
                  [str(_l("自治体")), *_stage_header(), str(_l("合計"))],
-                 [[name, *(counts.get(s, 0) for s in Stage), sum(counts.values())]
+                 [[municipality_name(name), *(counts.get(s, 0) for s in Stage), sum(counts.values())]
                   for name, counts in sorted(table.items())])
 
 
@@ -161,7 +162,7 @@ def _rollouts(session: Session, actor: User) -> Table:
         by_origin[origin_id].append(rollout_id)
     titles = dict(session.execute(select(Project.id, Project.title).where(Project.id.in_(list(by_origin)))).all())
     return Table("rollouts", _l("横展開の実績"), [str(_l("元のプロジェクト")), str(_l("横展開の数")), str(_l("展開先"))],
-                 [[titles[origin_id], len(rollouts), "、".join(n for r in rollouts for n in places[r])]
+                 [[titles[origin_id], len(rollouts), join_names(n for r in rollouts for n in places[r])]
                   for origin_id, rollouts in sorted(by_origin.items())])
 
 

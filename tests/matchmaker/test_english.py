@@ -67,3 +67,9 @@ def test_the_english_inbox_is_english(demo_app) -> None:
         text = text.replace(value, "")
     assert "notifications-title" in page
     assert not JAPANESE.findall(text), [line for line in text.splitlines() if JAPANESE.search(line)][:5]
+
+
+def test_the_dashboard_names_municipalities_in_english(demo_app) -> None:
+    client = _english(login(demo_app.test_client(), "coordinator"))
+    table = client.get("/dashboard/by_municipality.csv").data.decode("utf-8-sig")
+    assert "Kawachinagano" in table and "河内長野市" not in table
