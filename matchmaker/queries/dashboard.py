@@ -33,8 +33,8 @@ from scoring.spreadsheet import safe_cell
 
 from ..actions.workflow import STAGE_LABELS
 from ..i18n import localized
-from ..reference_labels import join_names, municipality_name
 from ..policies import projects as project_policy
+from ..reference_labels import join_names, municipality_name
 
 SPANS = [(Stage.PROPOSED, Stage.ACCEPTED), (Stage.ACCEPTED, Stage.PILOT_REQUESTED),
          (Stage.PILOT_REQUESTED, Stage.PILOT_APPROVED), (Stage.PILOT_APPROVED, Stage.IN_PILOT),
