@@ -13,10 +13,19 @@ import os
 
 from rq import cron
 
-from matchmaker.jobs import QUEUE_NAME, periodic_notices, periodic_refit, periodic_snapshot, periodic_sweep
+from matchmaker.jobs import (
+    QUEUE_NAME,
+    periodic_event_reminders,
+    periodic_notices,
+    periodic_refit,
+    periodic_snapshot,
+    periodic_sweep,
+)
 
 cron.register(periodic_sweep, QUEUE_NAME, interval=int(os.environ.get("MATCHMAKER_JOBS_SWEEP_SECONDS", "30")))
 cron.register(periodic_snapshot, QUEUE_NAME, interval=300)
+# Event reminders (the day before, from 09:00 JST): each registration's reminder is queued once.
+cron.register(periodic_event_reminders, QUEUE_NAME, interval=300)
 cron.register(periodic_refit, QUEUE_NAME, cron=os.environ.get("MATCHMAKER_REFIT_CRON", "30 3 * * *"),
               job_timeout=int(os.environ.get("MATCHMAKER_JOBS_TIMEOUT_SECONDS", "1800")))
 # Alerts left waiting, digests once their hour has come (each period sent once), issue freshness.

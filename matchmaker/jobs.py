@@ -59,6 +59,17 @@ def snapshot(app: Flask) -> None:
         match_service().snapshot(session, int(app.config["SNAPSHOT_MIN_CHANGES"]))
 
 
+def event_reminders(app: Flask) -> None:
+    """Queue the day-before reminders that are due (each once; the mail goes out after commit)."""
+    from .actions.events import queue_reminders
+    from .db import session_scope
+
+    with session_scope(app) as session:
+        queued = queue_reminders(session)
+    if queued:
+        log.info("queued %d event reminder(s)", queued)
+
+
 def alerts(app: Flask, ids: list[int] | None = None) -> None:
     """Tell the right people about newly published issues and registered technologies."""
     from . import alerts as alerts_
@@ -78,8 +89,10 @@ def notices(app: Flask) -> None:
 
 
 JOBS: dict[str, Callable[..., None]] = {"refit": refit, "deliver_mail": deliver_mail, "sweep": sweep,
-                                        "snapshot": snapshot, "alerts": alerts, "notices": notices}
-PERIODIC = ("sweep", "snapshot", "notices")  # what the embedded worker runs every JOBS_SWEEP_SECONDS
+                                        "snapshot": snapshot, "alerts": alerts, "notices": notices,
+                                        "event_reminders": event_reminders}
+# What the embedded worker runs every JOBS_SWEEP_SECONDS (reminders cost one indexed query when none is due).
+PERIODIC = ("sweep", "snapshot", "notices", "event_reminders")
 
 
 # -- enqueueing -------------------------------------------------------------------------------
@@ -150,6 +163,10 @@ def periodic_snapshot() -> None:
 
 def periodic_notices() -> None:
     run("notices")
+
+
+def periodic_event_reminders() -> None:
+    run("event_reminders")
 
 
 # -- the embedded worker thread ---------------------------------------------------------------

@@ -9,6 +9,7 @@ the CLI and tests render without an app.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from babel.support import NullTranslations, Translations
 
 from models import Stage
+
+from .jst import format_moment
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SOURCE_LANGUAGE = "ja"
@@ -40,6 +43,8 @@ MESSAGES: dict[str, str] = {
     "reconfirm": N_("地域課題「%(title)s」は長く確認されていないため「更新確認待ち」と表示されています。"
                     "まだ募集中なら課題のページで確認してください。%(days)s日以内に確認がないと締め切られます。"),
     "stale_closed": N_("地域課題「%(title)s」は募集継続の確認がなかったため締め切りました。必要なら再公開できます。"),
+    # events (matchmaker/actions/events.py); `path` is where it links
+    "event_seat": N_("キャンセル待ちだったイベント「%(title)s」に空きが出て、参加が確定しました。"),
 }
 # What each kind is called on the notification settings page. Every kind needs one (a test checks).
 KIND_LABELS: dict[str, str] = {
@@ -52,6 +57,7 @@ KIND_LABELS: dict[str, str] = {
     "application_pending": N_("審査待ちの入会申請"),
     "reconfirm": N_("課題の募集継続の確認"),
     "stale_closed": N_("確認がなかった課題の締切"),
+    "event_seat": N_("イベントのキャンセル待ちからの参加確定"),
 }
 # Subjects name the event and the item. A kind without one gets the generic SUBJECT.
 SUBJECTS: dict[str, str] = {
@@ -64,6 +70,7 @@ SUBJECTS: dict[str, str] = {
     "application_pending": N_("[OSPFマッチング] 審査待ちの入会申請: %(title)s"),
     "reconfirm": N_("[OSPFマッチング] 募集継続の確認: %(title)s"),
     "stale_closed": N_("[OSPFマッチング] 課題を締め切りました: %(title)s"),
+    "event_seat": N_("[OSPFマッチング] 参加が確定しました：%(title)s"),
 }
 SUBJECT = N_("[OSPFマッチング] %(title)s")
 PROJECT = N_("プロジェクト")
@@ -215,6 +222,34 @@ MAIL_ONLY: dict[str, tuple[str, str, str]] = {
 TOKEN_KINDS = frozenset({"password_reset", "invitation"})
 
 
+# Event mails that are not notifications (no preference applies: the reader asked for the event):
+# (subject, body) message ids; the body links to the event and its calendar file.
+EVENT_MAILS: dict[str, tuple[str, str]] = {
+    "event_reminder": (N_("[OSPFマッチング] 明日のイベント：%(title)s"),
+                       N_("参加登録しているイベント「%(title)s」は、%(when)sに開催されます。")),
+}
+EVENT_PLACE = N_("会場")
+EVENT_ONLINE = N_("オンライン")
+EVENT_PAGE = N_("イベント")
+EVENT_CALENDAR = N_("カレンダーに追加（.ics）")
+
+
+def _event_mail(kind: str, params: Mapping[str, Any], locale: str | None, base: str) -> tuple[str, str]:
+    start = dt.datetime.fromisoformat(str(params["starts_at"]))
+    end = dt.datetime.fromisoformat(str(params["ends_at"])) if params.get("ends_at") else None
+    when = format_moment(start, "en" if locale == "en" else "ja", end=end)
+    subject, body = EVENT_MAILS[kind]
+    lines = [translate(locale, body, title=params.get("title", ""), when=when), ""]
+    if params.get("place"):
+        lines.append(f"{translate(locale, EVENT_PLACE)}: {params['place']}")
+    if params.get("online_url"):
+        lines.append(f"{translate(locale, EVENT_ONLINE)}: {params['online_url']}")
+    event_id = int(params["event_id"])
+    lines += [f"{translate(locale, EVENT_PAGE)}: {base}/events/{event_id}",
+              f"{translate(locale, EVENT_CALENDAR)}: {base}/events/{event_id}/calendar.ics", ""]
+    return translate(locale, subject, title=params.get("title", ""))[:200], "\n".join(lines)
+
+
 def mail(kind: str, params: Mapping[str, Any] | None, *, locale: str | None, project_id: int | None,
          base_url: str = "", unsubscribe: Unsubscribe | None = None) -> tuple[str, str]:
     """(subject, body) of an outbox row, rendered by the delivery job for its recipient. Links
@@ -228,6 +263,8 @@ def mail(kind: str, params: Mapping[str, Any] | None, *, locale: str | None, pro
         values = _values(params, locale)
         return (translate(locale, subject_, **values)[:200],
                 f"{translate(locale, body, **values)}\n\n{base}{path % values}\n")
+    if kind in EVENT_MAILS:
+        return _event_mail(kind, params, locale, base)
     user_id = params.get("_user")
     if kind == "digest":
         return digest(params["items"], params["period"], locale=locale, base_url=base, unsubscribe=unsubscribe,

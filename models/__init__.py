@@ -22,6 +22,7 @@ from .enums import (
     PriceBand,
     Role,
 )
+from .events import Event, EventKind, EventProposal, EventRegistration, RegistrationStatus, event_challenges
 from .feed import FEED_ENTITIES, FeedEntry, FeedHead, new_database_id
 from .reference import (
     FIELD_KEYS,
@@ -60,6 +61,10 @@ __all__ = [
     "ContractType",
     "Delivery",
     "DigestRun",
+    "Event",
+    "EventKind",
+    "EventProposal",
+    "EventRegistration",
     "FeedEntry",
     "FeedHead",
     "Field",
@@ -80,6 +85,7 @@ __all__ = [
     "Project",
     "ProjectKpi",
     "ProjectStageChange",
+    "RegistrationStatus",
     "Role",
     "RolloutPattern",
     "ShortlistEntry",
@@ -89,6 +95,7 @@ __all__ = [
     "VocabularyEntry",
     "challenge_fields",
     "coordinator_fields",
+    "event_challenges",
     "local_government_code_check_digit",
     "new_database_id",
     "normalize_email",

@@ -7,7 +7,8 @@ ask `can` to hide what an action would refuse anyway.
 
 Objects: a Challenge, Technology, Organization or Project; for `project:propose` a
 (challenge, technology) pair; for `project:move` a (project, move) pair; for `contact:view` and
-`shortlist:view` the challenge; for `contact:view` the organization.
+`shortlist:view` the challenge; for `contact:view` the organization; for `event:register` the
+event; for `event:propose` an (event, challenge, technology) triple.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any
 from models import Challenge, ChallengeStatus, Technology, User
 
 from ..domain.errors import PermissionDenied
-from . import catalogue, organizations, projects
+from . import catalogue, events, organizations, projects
 from .permissions import ROLE_PERMISSIONS, Permission
 
-__all__ = ["ROLE_PERMISSIONS", "Permission", "can", "catalogue", "organizations", "projects", "require"]
+__all__ = ["ROLE_PERMISSIONS", "Permission", "can", "catalogue", "events", "organizations", "projects", "require"]
 
 
 def _propose(user: User, pair: tuple[Challenge, Technology]) -> bool:
@@ -45,6 +46,8 @@ RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.PROJECT_PROPOSE: _propose,
     Permission.PROJECT_MOVE: lambda user, pair: projects.can_make(user, *pair),
     Permission.PROJECT_ROLLOUT: projects.can_start_rollout,
+    Permission.EVENT_REGISTER: events.can_register,
+    Permission.EVENT_PROPOSE: events.can_propose_from,
 }
 
 

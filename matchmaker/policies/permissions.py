@@ -42,11 +42,19 @@ class Permission(str, enum.Enum):
     USER_CREATE = "user:create"
     # the engine's vocabulary (synonym pairs on top of the built-in table)
     VOCABULARY_EDIT = "vocabulary:edit"
+    # forum events (meet-ups, working groups)
+    EVENT_VIEW = "event:view"
+    EVENT_CREATE = "event:create"
+    EVENT_EDIT = "event:edit"
+    EVENT_REGISTER = "event:register"
+    EVENT_REGISTRANTS = "event:registrants"  # see who registered
+    EVENT_PROPOSE = "event:propose"  # propose on an issue presented at a past event
 
 
 _EVERYONE = frozenset({
     Permission.CHALLENGE_VIEW, Permission.TECHNOLOGY_VIEW, Permission.ORGANIZATION_VIEW, Permission.PROJECT_VIEW,
     Permission.PROJECT_MOVE, Permission.DASHBOARD_VIEW, Permission.INBOX_VIEW, Permission.CONTACT_VIEW,
+    Permission.EVENT_VIEW, Permission.EVENT_REGISTER,
 })
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -56,11 +64,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.COMPANY_MEMBER: _EVERYONE | {
         Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.PROJECT_PROPOSE,
-        Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY,
+        Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY, Permission.EVENT_PROPOSE,
     },
     Role.COORDINATOR: _EVERYONE | {
         Permission.SHORTLIST_VIEW, Permission.ORGANIZATION_REVIEW, Permission.COORDINATION_VIEW,
         Permission.PROJECT_ROLLOUT, Permission.VOCABULARY_EDIT,
+        Permission.EVENT_CREATE, Permission.EVENT_EDIT, Permission.EVENT_REGISTRANTS,
     },
     # Admins hold everything except the two home pages, which are about one's own municipality
     # or company (an admin has neither).

@@ -16,6 +16,7 @@ from ..db import get_session
 from ..forms import ButtonForm, ProposeForm, RolloutForm
 from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
+from ..queries import events as event_figures
 from ..queries import projects as reads
 from ..security import value_ids
 from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for, move_tone, offered_order
@@ -134,8 +135,10 @@ def mark_read():  # type: ignore[no-untyped-def]
 @bp.get("/dashboard")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session(), actor=h.actor_with(Permission.DASHBOARD_VIEW))
-    return render_template("projects/dashboard.html", tables=tables)
+    user = h.actor_with(Permission.DASHBOARD_VIEW)
+    tables = dashboard_figures.build(get_session(), actor=user)
+    return render_template("projects/dashboard.html", tables=tables,
+                           event_proposals=event_figures.proposals_per_event(get_session(), user))
 
 
 @bp.get("/dashboard/<key>.csv")
