@@ -14,11 +14,11 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,8 +167,9 @@ def _clean(session: Session, data: EventInput, *, previous: list[Challenge] | No
     starts: list[dt.datetime | None] = [None]
 
     def starts_check() -> dt.datetime:
-        starts[0] = _parse_starts(data.starts)
-        return starts[0]
+        start = _parse_starts(data.starts)
+        starts[0] = start
+        return start
 
     previous_ids = {c.id for c in previous or []}
 
@@ -252,20 +253,23 @@ def own_registration(session: Session, event_id: int, user_id: int) -> EventRegi
                                                           EventRegistration.user_id == user_id))
 
 
+# The seat counter is written with Core statements on the table: an ORM update of the event would
+# bump its version and make every open edit form stale whenever someone registers.
+_EVENTS = cast(Table, Event.__table__)
+
+
 def _take_seat(session: Session, event: Event) -> bool:
     """One seat, if one is free: the conditional UPDATE is what keeps the count within capacity."""
-    taken = session.execute(
-        update(Event.__table__).where(Event.__table__.c.id == event.id,
-                                      Event.__table__.c.registered_count < Event.__table__.c.capacity)
-        .values(registered_count=Event.__table__.c.registered_count + 1)).rowcount == 1  # type: ignore[attr-defined]
+    result = session.execute(
+        update(_EVENTS).where(_EVENTS.c.id == event.id, _EVENTS.c.registered_count < _EVENTS.c.capacity)
+        .values(registered_count=_EVENTS.c.registered_count + 1))
     session.expire(event, ["registered_count"])
-    return taken
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _free_seat(session: Session, event: Event) -> None:
-    session.execute(update(Event.__table__).where(Event.__table__.c.id == event.id,
-                                                  Event.__table__.c.registered_count > 0)
-                    .values(registered_count=Event.__table__.c.registered_count - 1))
+    session.execute(update(_EVENTS).where(_EVENTS.c.id == event.id, _EVENTS.c.registered_count > 0)
+                    .values(registered_count=_EVENTS.c.registered_count - 1))
     session.expire(event, ["registered_count"])
 
 

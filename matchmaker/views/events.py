@@ -18,8 +18,8 @@ from ..i18n import current_language, localized
 from ..ics import event_calendar
 from ..jst import format_moment, input_text
 from ..policies import Permission
-from ..queries.catalogue import own_technologies
 from ..queries import events as reads
+from ..queries.catalogue import own_technologies
 from ..security import arg_int, value_ids
 from . import _helpers as h
 from ._catalogue import onto_saved_version

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
-from matchmaker import forms
+from matchmaker import event_forms, forms
 from matchmaker.actions.workflow import MOVES
 
 from .web import login
@@ -48,7 +48,7 @@ HOSTILE = [
 
 def form_field_names() -> list[str]:
     names: set[str] = set(HAND_READ_NAMES)
-    for value in vars(forms).values():
+    for value in [*vars(forms).values(), *vars(event_forms).values()]:
         if isinstance(value, type) and issubclass(value, FlaskForm):
             for klass in value.__mro__:
                 names.update(n for n, v in vars(klass).items() if isinstance(v, UnboundField))
