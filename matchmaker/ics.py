@@ -15,7 +15,7 @@ import icalendar
 
 from models import Event
 
-from .jst import in_jst, to_utc
+from .jpinput import in_jst, to_utc
 
 PRODID = "-//OSPF//matchmaker events//JA"
 # Without an end, an entry of two hours (a typical meet-up) rather than an instant.

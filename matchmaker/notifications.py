@@ -19,7 +19,7 @@ from babel.support import NullTranslations, Translations
 
 from models import Stage
 
-from .jst import format_moment
+from .jpinput import format_moment
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SOURCE_LANGUAGE = "ja"

@@ -37,7 +37,7 @@ from models import (
 )
 
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from ..jst import JST, NotADateTime, in_jst, parse_datetime, parse_end, to_utc
+from ..jpinput import JST, NotADateTime, in_jst, parse_datetime, parse_end, to_utc
 from ..parsing import NotANumber, parse_int
 from ..policies import Permission, can, require
 from ..policies.events import has_started

@@ -8,7 +8,7 @@ import datetime as dt
 
 from models import Challenge, ChallengeStatus, Event, Technology, User, utcnow
 
-from ..jst import aware
+from ..jpinput import aware
 from . import catalogue
 
 

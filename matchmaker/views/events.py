@@ -16,7 +16,7 @@ from ..event_forms import EventForm, EventProposeForm
 from ..forms import ButtonForm
 from ..i18n import current_language, localized
 from ..ics import event_calendar
-from ..jst import format_moment, input_text
+from ..jpinput import format_moment, input_text
 from ..policies import Permission
 from ..queries import events as reads
 from ..queries.catalogue import own_technologies

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.actions import events
 from matchmaker.domain.errors import Conflict, NotFound, ValidationError
-from matchmaker.jst import JST, aware
+from matchmaker.jpinput import JST, aware
 from models import (
     ChallengeStatus,
     Event,

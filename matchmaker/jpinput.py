@@ -1,8 +1,8 @@
-"""Dates and times as the forum writes them: Japan time, typed the Japanese way.
+"""Dates and times typed the Japanese way (an event's start and end), and an event's time as text.
 
-Events are entered and shown in Japan time (Asia/Tokyo, no daylight saving) and stored in UTC:
-SQLite keeps no offset, so a stored value must always mean the same clock. Text is read after
-NFKC, so 全角 digits and colons (２０２７年４月１５日　１４：００) read like ASCII.
+Entered and shown in Japan time (`jptime`), stored in UTC: SQLite keeps no offset, so a stored
+value must always mean the same clock. Text is read after NFKC, so 全角 digits and colons
+(２０２７年４月１５日　１４：００) read like ASCII.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from zoneinfo import ZoneInfo
 
-JST = ZoneInfo("Asia/Tokyo")
+from .jptime import JST, to_jst
+
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 _DATE = r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?\s*(?:\([^)]{1,4}\))?"
@@ -78,7 +78,7 @@ def to_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def in_jst(moment: dt.datetime) -> dt.datetime:
-    return aware(moment).astimezone(JST)
+    return to_jst(moment)
 
 
 def input_text(moment: dt.datetime | None, *, clock_only: bool = False) -> str:

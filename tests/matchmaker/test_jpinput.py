@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from matchmaker import notifications
-from matchmaker.jst import JST, NotADateTime, format_moment, parse_datetime, parse_end
+from matchmaker.jpinput import JST, NotADateTime, format_moment, parse_datetime, parse_end
 
 START = dt.datetime(2027, 4, 15, 14, 0, tzinfo=JST)
 
