@@ -36,12 +36,12 @@ from models import (
     utcnow,
 )
 
+from .. import digests
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..jpinput import JST, NotADateTime, in_jst, parse_datetime, parse_end, to_utc
 from ..parsing import NotANumber, parse_int
 from ..policies import Permission, can, require
 from ..policies.events import has_started
-from .. import digests
 from . import workflow
 from .audit import record_change
 from .catalogue import get_challenge
