@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _config.finalize(app.config, instance_path)
 
-    from . import alerts, auth, cli, db, errors, i18n, jobs, mail, matching, security, templating, views
+    from . import alerts, api, auth, cli, db, errors, i18n, jobs, mail, matching, security, templating, views
 
     security.init_url_converters(app)
 
@@ -46,5 +46,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     views.init_app(app)
+    api.init_app(app)
     cli.init_app(app)
     return app

@@ -49,6 +49,9 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
         "LOGIN_FAILURE_WINDOW_SECONDS": 60 * 60,
         "PAGE_SIZE": 20,
+        # JSON API (matchmaker/api): requests per token per minute, counted in the database so
+        # that every worker process shares the count.
+        "API_RATE_LIMIT_PER_MINUTE": 120,
         "MATCH_TOP_K": 20,
         "ENGINE_STATE_PATH": str(instance_path / "engine_state"),
         "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),

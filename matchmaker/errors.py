@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +15,8 @@ from werkzeug.exceptions import HTTPException
 from .domain.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyRequests, ValidationError
 
 # Re-exported so that `from matchmaker.errors import DomainError` keeps working in views.
-__all__ = ["Conflict", "DomainError", "NotFound", "PermissionDenied", "TooManyRequests", "ValidationError", "init_app",
-           "status_of"]
+__all__ = ["API_PREFIX", "ApiError", "Conflict", "DomainError", "NotFound", "PermissionDenied", "TooManyRequests",
+           "ValidationError", "init_app", "status_of"]
 
 
 # The one mapping from domain errors to HTTP statuses (the first matching class wins).
@@ -49,8 +50,47 @@ HTTP_MESSAGES = {
 }
 
 
+API_PREFIX = "/api/"
+# The machine-readable code of every error answer under /api, by status (DomainError subclasses
+# and ApiError may name a more precise one).
+API_ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 412: "precondition_failed", 413: "payload_too_large", 415: "unsupported_media_type",
+    428: "precondition_required", 429: "rate_limited", 500: "internal_error",
+}
+
+
+class ApiError(HTTPException):
+    """An answer only the JSON API gives (401, 412, 415, 428, a 429 with Retry-After...), with its
+    machine code and a message for people."""
+
+    def __init__(self, status: int, code: str, message: Any, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(description=str(message))
+        self.code = status
+        self.api_code = code
+        self.message = message
+        self.extra_headers = dict(headers or {})
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return _is_api() or request.accept_mimetypes.best == "application/json"
+
+
+def api_error(status: int, message: Any, *, code: str | None = None,
+              fields: Mapping[str, list[Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    """The one error format of the API: {"error": {"code", "message"[, "fields"]}}."""
+    body: dict[str, Any] = {"code": code or API_ERROR_CODES.get(status, "error"), "message": str(message)}
+    if fields:
+        body["fields"] = {name: [str(m) for m in messages] for name, messages in fields.items()}
+    response = jsonify({"error": body})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _abandon_transaction() -> None:
@@ -61,8 +101,11 @@ def _abandon_transaction() -> None:
         session.rollback()
 
 
-def _render(status: int, message: Any) -> tuple[Any, int]:
+def _render(status: int, message: Any, *, code: str | None = None, fields: Mapping[str, list[Any]] | None = None,
+            headers: Mapping[str, str] | None = None) -> Any:
     _abandon_transaction()
+    if _is_api():
+        return api_error(status, message, code=code, fields=fields, headers=headers)
     if _wants_json():
         return jsonify({"error": str(ERROR_TITLES.get(status, status)), "message": str(message)}), status
     return (
@@ -98,7 +141,9 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
-        return _render(status_of(error), error.message)
+        status = status_of(error)
+        code = "validation_error" if isinstance(error, ValidationError) and error.field_errors else None
+        return _render(status, error.message, code=code, fields=error.field_errors)
 
     @app.errorhandler(StaleDataError)
     def _stale(error: StaleDataError):  # type: ignore[no-untyped-def]
@@ -116,12 +161,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
-        return _render(400, _l("フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからやり直してください。"))
+        return _render(400, _l("フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからやり直してください。"),
+                       code="csrf_failed")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
-        return _render(status, HTTP_MESSAGES.get(status, error.description))
+        if isinstance(error, ApiError):
+            return _render(status, error.message, code=error.api_code, headers=error.extra_headers)
+        # Werkzeug's own headers matter to clients: Allow on a 405.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"} if _is_api() else None
+        return _render(status, HTTP_MESSAGES.get(status, error.description), headers=headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -254,6 +254,12 @@ class VocabularyForm(Form):
     version = VersionField()
 
 
+class ApiTokenForm(Form):
+    name = StringField(_l("用途"), description=_l("例: 府のオープンデータ連携。80文字以内。"))
+    scope = SelectField(_l("権限"), validate_choice=False, choices=[
+        SelectChoice("read", _l("読み取りのみ")), SelectChoice("write", _l("読み取りと書き込み"))])
+
+
 class VocabularyRemoveForm(Form):
     reason = StringField(_l("削除する理由"))
     version = VersionField()

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "organization:reject": _l("入会の却下"),
     "user:create": _l("アカウントの作成"), "user:logout": _l("ログアウト"), "user:password": _l("パスワードの変更"),
     "user:repeated_application": _l("登録済みアドレスでの入会申請"),
+    "api_token:create": _l("APIトークンの作成"), "api_token:revoke": _l("APIトークンの無効化"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from .accounts import LoginThrottle, Organization, User, coordinator_fields, normalize_email
 from .alerts import AlertReceipt, AlertTask, Delivery, DigestRun, Follow, NotificationPreference, PendingDigest
+from .api import ApiToken, TokenScope
 from .audit import AuditEvent
 from .base import NAMING_CONVENTION, Base, utcnow
 from .catalogue import (
@@ -53,6 +54,7 @@ __all__ = [
     "VOCABULARY_TERM_MAX",
     "AlertReceipt",
     "AlertTask",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "BudgetRange",
@@ -91,6 +93,7 @@ __all__ = [
     "ShortlistEntry",
     "Stage",
     "Technology",
+    "TokenScope",
     "User",
     "VocabularyEntry",
     "challenge_fields",

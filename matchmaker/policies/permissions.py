@@ -49,12 +49,15 @@ class Permission(str, enum.Enum):
     EVENT_REGISTER = "event:register"
     EVENT_REGISTRANTS = "event:registrants"  # see who registered
     EVENT_PROPOSE = "event:propose"  # propose on an issue presented at a past event
+    # one's own tokens for the JSON API (which then allows only what the pages allow)
+    API_TOKEN_MANAGE = "api_token:manage"
 
 
 _EVERYONE = frozenset({
     Permission.CHALLENGE_VIEW, Permission.TECHNOLOGY_VIEW, Permission.ORGANIZATION_VIEW, Permission.PROJECT_VIEW,
     Permission.PROJECT_MOVE, Permission.DASHBOARD_VIEW, Permission.INBOX_VIEW, Permission.CONTACT_VIEW,
     Permission.EVENT_VIEW, Permission.EVENT_REGISTER,
+    Permission.API_TOKEN_MANAGE,
 })
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

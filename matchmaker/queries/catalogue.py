@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -71,6 +71,17 @@ def challenges_by_id(session: Session, actor: User, ids: Iterable[int]) -> dict[
 # -- lists ------------------------------------------------------------------------------------
 def challenge_list(session: Session, actor: User, args: Mapping[str, str], page: int) -> Page:
     """Issues the actor may see, filtered by status (open unless asked), field, place and text."""
+    query, order = _challenge_query(session, actor, args)
+    return paginate(session, query.order_by(*order), page, PER_PAGE)
+
+
+def challenges_filtered(session: Session, actor: User, args: Mapping[str, str]) -> Select[Challenge]:
+    """The issue list's rows before ordering and paging (shared by the page and the API)."""
+    return _challenge_query(session, actor, args)[0]
+
+
+def _challenge_query(session: Session, actor: User, args: Mapping[str, str]) -> tuple[Select[Challenge], list[Any]]:
+    """The issue list's query and its order (relevance first when searching)."""
     query = (select(Challenge).join(Municipality).where(catalogue_policy.challenges_visible(actor))
              .options(selectinload(Challenge.fields), selectinload(Challenge.municipality)))
     status = args.get("status", "open")
@@ -94,7 +105,7 @@ def challenge_list(session: Session, actor: User, args: Mapping[str, str], page:
         if found is not None:
             query = query.where(found.where)
             order.insert(0, found.score.desc())
-    return paginate(session, query.order_by(*order), page, PER_PAGE)
+    return query, order
 
 
 def _in_ids(column: Any, ids: set[int]) -> Any:
@@ -113,6 +124,18 @@ def _municipality_filter(args: Mapping[str, str]) -> int | None:
 def technology_list(session: Session, actor: User, args: Mapping[str, str], page: int) -> Page:
     """Technologies the actor may see (retired ones only when asked), filtered by field,
     maturity, where deployed and text."""
+    query, order = _technology_query(session, actor, args)
+    return paginate(session, query.order_by(*order), page, PER_PAGE)
+
+
+def technologies_filtered(session: Session, actor: User, args: Mapping[str, str]) -> Select[Technology]:
+    """The technology list's rows before ordering and paging (shared by the page and the API)."""
+    return _technology_query(session, actor, args)[0]
+
+
+def _technology_query(session: Session, actor: User,
+                      args: Mapping[str, str]) -> tuple[Select[Technology], list[Any]]:
+    """The technology list's query and its order (relevance first when searching)."""
     query = (select(Technology).where(catalogue_policy.technologies_visible(actor),
                                       Technology.is_retired.is_(args.get("retired") == "1"))
              .options(selectinload(Technology.fields), selectinload(Technology.organization),
@@ -134,7 +157,7 @@ def technology_list(session: Session, actor: User, args: Mapping[str, str], page
         if found is not None:
             query = query.where(found.where)
             order.insert(0, found.score.desc())
-    return paginate(session, query.order_by(*order), page, PER_PAGE)
+    return query, order
 
 
 def listed_organizations(session: Session) -> list[Organization]:
@@ -239,7 +262,25 @@ def shortlisted_among(session: Session, pairs: Iterable[tuple[int, int]]) -> set
     return shortlisted_pairs(session, {c for c, _ in pairs}) & pairs if pairs else set()
 
 
-__all__ = ["ChallengePage", "Page", "TechnologyPage", "challenge_list", "challenge_page", "challenges_by_id",
-           "listed_organizations", "open_challenge_ids_in_focus", "open_challenges_in_focus", "organization_technologies", "own_challenges",
-           "own_technologies", "public_counts", "shortlisted_among", "shortlisted_pairs", "technologies_by_id", "technology_list",
-           "technology_page"]
+__all__ = [
+    "ChallengePage",
+    "Page",
+    "TechnologyPage",
+    "challenge_list",
+    "challenge_page",
+    "challenges_by_id",
+    "challenges_filtered",
+    "listed_organizations",
+    "open_challenge_ids_in_focus",
+    "open_challenges_in_focus",
+    "organization_technologies",
+    "own_challenges",
+    "own_technologies",
+    "public_counts",
+    "shortlisted_among",
+    "shortlisted_pairs",
+    "technologies_by_id",
+    "technologies_filtered",
+    "technology_list",
+    "technology_page",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Notification, Project, ProjectStageChange, Stage, User
@@ -23,13 +23,18 @@ PROJECTS_PER_PAGE = 50
 
 def project_list(session: Session, actor: User, stage: str = "", page: int = 1) -> Page:
     """One page of the projects the actor may open, most recently moved first."""
+    query = projects_filtered(actor, stage).order_by(Project.stage_changed_at.desc(), Project.id.desc())
+    return paginate(session, query, page, PROJECTS_PER_PAGE)
+
+
+def projects_filtered(actor: User, stage: str = "") -> Select[Project]:
+    """The project list's query before ordering and paging (shared by the page and the API)."""
     query = (select(Project).where(project_policy.visible(actor))
              .options(selectinload(Project.municipalities), selectinload(Project.lead_organization),
-                      selectinload(Project.organizations))
-             .order_by(Project.stage_changed_at.desc(), Project.id.desc()))
+                      selectinload(Project.organizations)))
     if stage in {s.value for s in Stage}:
         query = query.where(Project.stage == Stage(stage))
-    return paginate(session, query, page, PROJECTS_PER_PAGE)
+    return query
 
 
 def waiting(session: Session, actor: User) -> list[tuple[Project, list[workflow.Move]]]:
