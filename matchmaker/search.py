@@ -20,6 +20,7 @@ SQLite and PostgreSQL: no request loops over the rows.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -82,14 +83,14 @@ def matches(query: str, names: Iterable[str]) -> bool:
         return False
     if q.isascii():
         for name in names:
-            for token in _LATIN_TOKEN.findall(fold(name)):
+            for token in _name_forms(name)[0]:
                 if token.startswith(q) or (len(q) >= 5 and OSA.distance(q, token[:len(q)]) <= 1):
                     return True
         return False
     variants = {q, _to_hiragana(q)}
     threshold = 100.0 * (1 - 1 / len(q)) - 0.01
     for name in names:
-        candidate = _to_hiragana(normalize(name))
+        candidate = _name_forms(name)[1]
         if not candidate:
             continue
         if any(v in candidate for v in variants):
@@ -97,6 +98,13 @@ def matches(query: str, names: Iterable[str]) -> bool:
         if len(q) >= 4 and fuzz.partial_ratio(_to_hiragana(q), candidate) >= threshold:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_forms(name: str | None) -> tuple[tuple[str, ...], str]:
+    """A name's Latin words and its folded form (hiragana for kana): names repeat on every request."""
+    folded = normalize(name or "")
+    return tuple(_LATIN_TOKEN.findall(fold(name or ""))), _to_hiragana(folded)
 
 
 def matching_ids(query: str, candidates: Iterable[tuple[int, Iterable[str]]]) -> set[int]:

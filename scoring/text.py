@@ -145,6 +145,7 @@ class TextAnalyzer:
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         # canonical -> every way the table writes it, with the word tokens each analyses to (search).
         self._variants: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._search_cache: dict[str, list[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]]] = {}
         if synonyms:
             self._load_synonyms(synonyms)
 
@@ -189,6 +190,9 @@ class TextAnalyzer:
         Only whole words count (not their finer pieces or compounds), so a word found through a
         synonym is not also required to contain the pieces of the word typed.
         """
+        cached = self._search_cache.get(text)
+        if cached is not None:
+            return cached
         raw = [(token, surface, kind) for token, surface, kind in self._raw_tokens(text) if kind == WORD_TOKEN]
         analysis = self._apply_synonyms(raw)
         out = []
@@ -199,6 +203,9 @@ class TextAnalyzer:
                 written.append((surface, tuple(t for t, s, _ in raw if s == surface) or (term,)))
             variants = dict.fromkeys([*written, *self._variants.get(term, ())])
             out.append((term, tuple(variants)))
+        if len(self._search_cache) > 10_000:  # search words repeat; a bounded memo, not a leak
+            self._search_cache.clear()
+        self._search_cache[text] = out
         return out
 
     # -- stages -------------------------------------------------------------------------
