@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,15 +159,57 @@ def read_technologies(path: Path, *, known_fields: set[str] | None = None,
     return _documents(path, build)
 
 
-def rank(challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc], top: int) -> Iterator[dict[str, Any]]:
-    """One result per challenge, in input order, best match first."""
-    engine = MatchEngine(top_k=top).fit(challenges, technologies)
-    for challenge in challenges:
+def rank(challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc], top: int,
+         n_jobs: int | None = None) -> Iterator[dict[str, Any]]:
+    """One result per challenge, in input order, best match first.
+
+    Uses every core (n_jobs, default all): tokenising and the explanations run in worker
+    processes, the all-pairs product in threads; only the challenges' lists are computed (the
+    batch never asks the reverse). Results are yielded as they are ready, so output streams.
+    """
+    jobs = n_jobs or os.cpu_count() or 1
+    engine = MatchEngine(top_k=top, n_jobs=jobs).fit(challenges, technologies, both_directions=False)
+    ids = [challenge.id for challenge in challenges]
+    if jobs <= 1 or len(ids) < _PARALLEL_FROM:
+        yield from _results(engine, ids)
+        return
+    import multiprocessing
+
+    global _FORKED_ENGINE  # handed to forked workers by inheritance, never pickled
+    _FORKED_ENGINE = engine
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs) as pool:
+            for chunk in pool.imap(_explain_chunk, _chunked(ids, _CHUNK)):
+                yield from chunk
+    finally:
+        _FORKED_ENGINE = None
+
+
+# Below this many challenges a pool costs more than it saves; chunks keep workers busy and
+# the output flowing in input order.
+_PARALLEL_FROM = 400
+_CHUNK = 100
+_FORKED_ENGINE: MatchEngine | None = None
+
+
+def _chunked(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def _explain_chunk(ids: list[str]) -> list[dict[str, Any]]:
+    assert _FORKED_ENGINE is not None
+    return list(_results(_FORKED_ENGINE, ids))
+
+
+def _results(engine: MatchEngine, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for challenge_id in ids:
         matches = []
-        for match in engine.technologies_for(challenge.id):
-            reasons = explain(engine, challenge.id, match.id).reasons()
+        for match in engine.technologies_for(challenge_id):
+            reasons = explain(engine, challenge_id, match.id, cache=False).reasons()
             matches.append({"technology": match.id, "score": round(match.score, 4), "reasons": reasons})
-        yield {"challenge": challenge.id, "matches": matches}
+        yield {"challenge": challenge_id, "matches": matches}
 
 
 def write_jsonl(results: Iterable[dict[str, Any]], out: TextIO) -> None:

@@ -269,9 +269,13 @@ class MatchEngine:
         self.n_jobs = n_jobs
 
     # -- fitting ------------------------------------------------------------------------
-    def fit(self, challenges: Iterable[ChallengeDoc], technologies: Iterable[TechnologyDoc]) -> MatchEngine:
+    def fit(self, challenges: Iterable[ChallengeDoc], technologies: Iterable[TechnologyDoc], *,
+            both_directions: bool = True) -> MatchEngine:
         """Learn vocabulary and IDF from both sides and compute every top-k list.
 
+        both_directions=False computes only the challenges' lists (the batch contract ranks
+        technologies for challenges and never asks the reverse): challenges_for then ranks
+        nothing, and such an engine is not for incremental updates.
         Raises DuplicateDocumentId when two documents of one side share an id.
         """
         challenges, technologies = list(challenges), list(technologies)
@@ -304,7 +308,7 @@ class MatchEngine:
         self._set_sides(challenges, technologies)
         self.fitted_size_ = len(challenges) + len(technologies)
         self.changes_since_fit_ = 0
-        self._compute_all_top_k()
+        self._compute_all_top_k(both_directions)
         return self
 
     def _layout(self, fields: Sequence[str], regions: Sequence[str]) -> PriorLayout:
@@ -388,12 +392,13 @@ class MatchEngine:
             priors, scale = [self.layout_.technology_values(d) for d in docs], 1.0
         return base, with_priors(base, scale, priors, self.layout_.width)
 
-    def _compute_all_top_k(self) -> None:
+    def _compute_all_top_k(self, both_directions: bool = True) -> None:
         self.challenge_top_ = TopKTable(self.top_k, self.challenges_.size)
         self.technology_top_ = TopKTable(self.top_k, self.technologies_.size)
         if self.challenges_.size and self.technologies_.size:
             self.challenge_top_.fill_from_sparse(self._top_n(self.challenges_.expanded_main, self.technologies_))
-            self.technology_top_.fill_from_sparse(self._top_n(self.technologies_.expanded_main, self.challenges_))
+            if both_directions:
+                self.technology_top_.fill_from_sparse(self._top_n(self.technologies_.expanded_main, self.challenges_))
 
     def _top_n(self, queries: sp.csr_matrix, against: _Side, extra: int = 0) -> sp.csr_matrix:
         """Top-k (plus `extra` to survive dead positions) of queries x every position of `against`."""

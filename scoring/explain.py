@@ -89,7 +89,8 @@ class Explanation:
         return reasons
 
 
-def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_terms: int = 5) -> Explanation:
+def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_terms: int = 5, *,
+            cache: bool = True) -> Explanation:
     """Explain one stored pair. Raises KeyError for unknown ids.
 
     Explanations are cached per engine by the pair's positions: a position always holds the same
@@ -98,21 +99,17 @@ def explain(engine: MatchEngine, challenge_id: str, technology_id: str, max_term
     """
     c_position = engine.challenges_.position[challenge_id]
     t_position = engine.technologies_.position[technology_id]
-    cache = _cache(engine)
+    if not cache:  # a batch explains every pair once: nothing to reuse
+        return _explain(engine, c_position, t_position, max_terms)
+    explanations = _cache(engine)
     key = (c_position, t_position, max_terms)
-    cached = cache.get(key)
+    cached = explanations.get(key)
     if cached is None:
         cached = _explain(engine, c_position, t_position, max_terms)
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()  # cheap and bounded; the pages' working set refills it at once
-        cache[key] = cached
+        if len(explanations) >= _CACHE_LIMIT:
+            explanations.clear()  # cheap and bounded; the pages' working set refills it at once
+        explanations[key] = cached
     return cached
-
-
-def explain_many(engine: MatchEngine, challenge_id: str, technology_ids: list[str],
-                 max_terms: int = 5) -> list[Explanation]:
-    """Explanations of one challenge's pairs (a ranked list), through the same cache."""
-    return [explain(engine, challenge_id, technology_id, max_terms) for technology_id in technology_ids]
 
 
 # Enough for every pair that every page of a large catalogue shows many times over (an entry is

@@ -1,0 +1,139 @@
+"""`matchmaker rank` end to end against its naive peer, in the same run.
+
+Both read the same JSON Lines files (synthetic corpus, bench/speed/corpus.py) and write one line
+per challenge with its top 20; each runs as its own process and is timed from start to exit:
+
+  - engine: `matchmaker rank --top 20 --output FILE` (tokenising, fit, all pairs, reasons for
+    every match, output), as a user runs it;
+  - naive peer: `python -m bench.speed.batch peer …`: character 2-3-gram TF-IDF (char_wb, sublinear)
+    over title and description, chunked scipy products of 250 challenges at a time with
+    argpartition, one thread, scores without reasons.
+
+    python -m bench.speed.batch [--challenges 5000] [--technologies 50000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOP = 20
+ROOT = Path(__file__).resolve().parents[2]
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def write_inputs(directory: Path, challenges: int, technologies: int) -> tuple[Path, Path]:
+    """The synthetic corpus as the batch contract's files (real municipality names, so regions resolve)."""
+    from bench.speed.corpus import SyntheticCorpus
+    from seed.loader import _read_csv
+
+    names = [row["name"] for row in _read_csv("municipalities.csv")]
+    corpus = SyntheticCorpus()
+    challenge_path, technology_path = directory / "challenges.jsonl", directory / "technologies.jsonl"
+    with challenge_path.open("w", encoding="utf-8") as out:
+        for i in range(challenges):
+            doc = corpus.challenge(i)
+            out.write(json.dumps({"id": doc.id, "title": doc.title, "description": doc.description,
+                                  "fields": list(doc.fields), "municipality": names[i % len(names)]},
+                                 ensure_ascii=False) + "\n")
+    with technology_path.open("w", encoding="utf-8") as out:
+        for i in range(technologies):
+            doc = corpus.technology(i)
+            deployed = [names[(i + k * 7) % len(names)] for k in range(len(doc.deployed_in))]
+            out.write(json.dumps({"id": doc.id, "title": doc.title, "description": doc.description,
+                                  "fields": list(doc.fields), "company": doc.company, "maturity": doc.maturity,
+                                  "deployed_in": deployed}, ensure_ascii=False) + "\n")
+    return challenge_path, technology_path
+
+
+def peer(challenge_path: Path, technology_path: Path, output: Path, top: int = TOP, chunk: int = 250) -> None:
+    """The naive peer: char_wb TF-IDF, chunked scipy products, one thread."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    def read(path: Path) -> tuple[list[str], list[str]]:
+        ids, texts = [], []
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                ids.append(str(record["id"]))
+                texts.append(f"{record.get('title', '')}\n{record.get('description', '')}")
+        return ids, texts
+
+    challenge_ids, challenge_texts = read(challenge_path)
+    technology_ids, technology_texts = read(technology_path)
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
+        challenge_texts + technology_texts)
+    challenges, technologies_t = vectors[: len(challenge_ids)], vectors[len(challenge_ids):].T.tocsr()
+    with output.open("w", encoding="utf-8") as out:
+        for start in range(0, challenges.shape[0], chunk):
+            dense = (challenges[start:start + chunk] @ technologies_t).toarray()
+            best = np.argpartition(-dense, top - 1, axis=1)[:, :top]
+            scores = np.take_along_axis(dense, best, axis=1)
+            order = np.argsort(-scores, axis=1, kind="stable")
+            for row in range(dense.shape[0]):
+                matches = [{"technology": technology_ids[best[row, i]], "score": round(float(scores[row, i]), 4)}
+                           for i in order[row] if scores[row, i] > 0]
+                out.write(json.dumps({"challenge": challenge_ids[start + row], "matches": matches},
+                                     ensure_ascii=False) + "\n")
+
+
+def _run(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - start
+
+
+def end_to_end(challenges: int, technologies: int, keep: Path | None = None) -> list[tuple[str, str, str, float]]:
+    """Rows for bench.speed's table: engine end to end, peer end to end, ratio (peer / engine)."""
+    directory = keep or Path(tempfile.mkdtemp(prefix="matchmaker-rank-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        challenge_path, technology_path = write_inputs(directory, challenges, technologies)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        engine_time = _run([str(Path(sys.executable).with_name("matchmaker")), "rank", "--challenges",
+                            str(challenge_path), "--technologies", str(technology_path), "--top", str(TOP),
+                            "--output", str(directory / "engine.jsonl")], env)
+        peer_time = _run([sys.executable, "-m", "bench.speed.batch", "peer", str(challenge_path),
+                          str(technology_path), str(directory / "peer.jsonl")], {**env, **ONE_THREAD})
+        lines = sum(1 for _ in (directory / "engine.jsonl").open(encoding="utf-8"))
+        with (directory / "engine.jsonl").open(encoding="utf-8") as handle:
+            explained = sum(1 for line in handle for match in json.loads(line)["matches"] if match["reasons"])
+    finally:
+        if keep is None:
+            shutil.rmtree(directory, ignore_errors=True)
+    label = f"`matchmaker rank` end to end, {challenges:,} x {technologies:,}, top-20 with reasons " \
+            f"({lines:,} lines, {explained:,} matches explained)"
+    return [(label, f"{engine_time:.1f} s", f"{peer_time:.1f} s (char_wb + chunked scipy, 1 thread)",
+             peer_time / engine_time)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["peer"]:
+        peer(Path(argv[1]), Path(argv[2]), Path(argv[3]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--challenges", type=int, default=5_000)
+    parser.add_argument("--technologies", type=int, default=50_000)
+    parser.add_argument("--keep", type=Path, help="keep the input and output files in this directory")
+    args = parser.parse_args(argv)
+    print(f"# rank end to end, {os.cpu_count()} cores, load average before {os.getloadavg()[0]:.1f}")
+    rows = end_to_end(args.challenges, args.technologies, args.keep)
+    print("| measure | engine | naive peer | engine time / peer time |")
+    print("|---|---:|---:|---:|")
+    for name, mine, base, ratio in rows:
+        print(f"| {name} | {mine} | {base} | {1 / ratio:.2f} |")
+    print(f"load average after {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
