@@ -79,13 +79,20 @@ class _Side:
 
     _DELTA_LIMIT = 2048
 
-    def __init__(self, docs: Sequence[Any], expanded: sp.csr_matrix, text_width: int) -> None:
+    def __init__(self, docs: Sequence[Any], expanded: sp.csr_matrix, text_width: int,
+                 expanded_t: sp.csr_matrix | None = None, prior_t: np.ndarray | None = None) -> None:
+        """expanded_t and prior_t, when given (a loaded state), are the transposes _set_main would
+        compute: a worker starting from a saved state then computes nothing."""
         self.docs: list[Any] = list(docs)
         self.text_width = text_width
         self.position = {doc.id: i for i, doc in enumerate(self.docs)}
         self.alive = np.ones(len(self.docs), dtype=bool)
         self.dead_count = 0
-        self._set_main(expanded)
+        if expanded_t is not None and prior_t is not None:
+            self.expanded_main, self.expanded_main_t, self.prior_main_t = expanded, expanded_t, prior_t
+            self.main_rows = expanded.shape[0]
+        else:
+            self._set_main(expanded)
         self._delta_expanded: list[sp.csr_matrix] = []
         self._delta_cache: tuple[sp.csr_matrix, np.ndarray] | None = None
         self._codes: dict[str, tuple[np.ndarray, list[str], dict[str, int]]] = {}
@@ -174,6 +181,14 @@ class _Side:
             codes = np.concatenate([codes, extra])
             self._codes[attribute] = (codes, values, index)
         return codes, values
+
+    def live(self) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The live positions and their expanded rows, main and delta together (for saving)."""
+        positions = np.flatnonzero(self.alive)
+        matrix = self.expanded_main
+        if self._delta_expanded:
+            matrix = sp.vstack([matrix, self._delta()[0]], format="csr")
+        return positions, matrix[positions] if len(positions) < matrix.shape[0] else matrix
 
     def expanded_rows(self, positions: Sequence[int] | np.ndarray) -> sp.csr_matrix:
         return sp.vstack([self.expanded_row(p) for p in positions], format="csr")

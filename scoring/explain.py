@@ -118,11 +118,14 @@ _CACHE_LIMIT = 50_000
 
 
 def _cache(engine: MatchEngine) -> dict[tuple[int, int, int], Explanation]:
-    cache = getattr(engine, "_explanation_cache", None)
-    if cache is None:
-        cache = {}
-        engine._explanation_cache = cache  # type: ignore[attr-defined]
-    return cache
+    """The explanations of the engine's current sides: a fit (also a refit of the same engine)
+    makes new sides with new positions, and so a new cache."""
+    sides = (engine.challenges_, engine.technologies_)
+    cached = getattr(engine, "_explanation_cache", None)
+    if cached is None or cached[0][0] is not sides[0] or cached[0][1] is not sides[1]:
+        cached = (sides, {})
+        engine._explanation_cache = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
 def _explain(engine: MatchEngine, c_position: int, t_position: int, max_terms: int) -> Explanation:

@@ -1,28 +1,40 @@
-"""Save and load a fitted engine as plain JSON (no pickle: a state file cannot run code).
+"""Save and load a fitted engine: plain JSON for what is small, binary arrays for what is large.
 
-A state is a directory with `state.json` (parameters, vocabulary, IDF, layout) and
-`documents.jsonl.gz` (every live document with its cached tokens). Loading rebuilds the
-vectors from cached tokens, never re-tokenising, and recomputes the top-k lists.
+A state is a directory (no pickle anywhere: a state file cannot run code):
+
+- `state.json`: parameters, vocabularies, IDF, layout, sizes;
+- `documents.json`: every live document (the plain fields the engine needs for reasons and pairs);
+- per side, the expanded vectors as CSR arrays and their transposes, the dense prior columns and
+  the top-k tables, each an `.npy` file that `load` maps into memory (`np.load(mmap_mode="c")`):
+  every worker process on a machine shares one copy of them through the page cache, and a worker
+  starts without recomputing vectors or top-k lists (copy-on-write: the pages an incremental
+  update changes become the worker's own, the rest stay shared);
+- `tokens.bin` with `tokens-<side>.npy` offsets: each document's cached tokens as one JSON record,
+  read on first use (explanations, refits), so a worker does not hold every document's tokens.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
+import mmap
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .documents import ChallengeDoc, TechnologyDoc
-from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine
+from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine, _Side
 from .features import make_char_vectorizer, make_word_vectorizer
+from .topk import EMPTY, TopKTable
 
-# 3: additive priors (formula.py); a state of format 2 is refused, and the app refits.
-FORMAT_VERSION = 3
+# 3: additive priors (formula.py); 4: binary, memory-mapped arrays. Older states are refused, and
+# the app refits.
+FORMAT_VERSION = 4
+_ARRAYS = ("data", "indices", "indptr", "t-data", "t-indices", "t-indptr", "prior-t", "top-candidates", "top-scores")
 
 
 class IncompatibleState(ValueError):
@@ -30,12 +42,20 @@ class IncompatibleState(ValueError):
 
 
 def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
-    """Write atomically: a reader never sees a half-written state."""
+    """Write atomically: a reader never sees a half-written state. Only live documents are
+    written (positions are renumbered; the top-k tables follow)."""
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".engine-", dir=target.parent))
     vocabulary = engine.word_vectorizer_.get_feature_names_out().tolist()
-    state = {
+    sides = ((CHALLENGE, engine.challenges_, engine.challenge_top_), (TECHNOLOGY, engine.technologies_, engine.technology_top_))
+    live = {name: side.live() for name, side, _ in sides}
+    renumber = {}
+    for name, side, _ in sides:
+        mapping = np.full(side.size, EMPTY, dtype=np.int64)
+        mapping[live[name][0]] = np.arange(len(live[name][0]))
+        renumber[name] = mapping
+    state: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "params": {"title_weight": engine.title_weight, "compound_weight": engine.compound_weight,
                    "char_ngram_weight": engine.char_ngram_weight, "char_max_df": engine.char_max_df,
@@ -46,6 +66,7 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
         "layout": {"fields": engine.layout_.fields, "regions": engine.layout_.regions},
         "fitted_size": engine.fitted_size_,
         "changes_since_fit": engine.changes_since_fit_,
+        "width": int(engine.challenges_.expanded_main.shape[1]),
     }
     if engine.compound_vectorizer_ is not None:
         state["compound_vocabulary"] = engine.compound_vectorizer_.get_feature_names_out().tolist()
@@ -53,14 +74,36 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
     if engine.char_vectorizer_ is not None:
         state["char_vocabulary"] = engine.char_vectorizer_.get_feature_names_out().tolist()
         state["char_idf"] = engine.char_vectorizer_.idf_.tolist()
-    (staging / "state.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    with gzip.open(staging / "documents.jsonl.gz", "wt", encoding="utf-8") as handle:
-        for side, docs in ((CHALLENGE, engine.live_challenges()), (TECHNOLOGY, engine.live_technologies())):
+    documents: dict[str, list[dict[str, Any]]] = {}
+    with (staging / "tokens.bin").open("wb") as tokens_file:
+        for name, side, table in sides:
+            positions, matrix = live[name]
+            matrix = matrix.tocsr()
+            matrix.sort_indices()
+            matrix_t = matrix.T.tocsr()
+            matrix_t.sort_indices()
+            other = CHALLENGE if name == TECHNOLOGY else TECHNOLOGY
+            candidates = table.candidates[positions]
+            mapped = np.where(candidates == EMPTY, EMPTY, renumber[other][np.where(candidates == EMPTY, 0, candidates)])
+            scores = np.where(mapped == EMPTY, -np.inf, table.scores[positions])
+            arrays = {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr,
+                      "t-data": matrix_t.data, "t-indices": matrix_t.indices, "t-indptr": matrix_t.indptr,
+                      "prior-t": np.ascontiguousarray(matrix[:, engine.text_width_:].toarray().T),
+                      "top-candidates": mapped, "top-scores": scores}
+            for key, array in arrays.items():
+                np.save(staging / f"{name}-{key}.npy", np.ascontiguousarray(array))
+            docs = [side.docs[p] for p in positions.tolist()]
+            documents[name] = [dataclasses.asdict(doc) for doc in docs]
+            offsets = [tokens_file.tell()]
             for doc in docs:
-                tokens = engine.tokens(side, doc.id)
-                record = {"side": side, "doc": dataclasses.asdict(doc), "digest": tokens.digest,
-                          "terms": list(tokens.terms), "surfaces": tokens.surfaces, "parts": list(tokens.parts)}
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                tokens = engine.tokens(name, doc.id)
+                tokens_file.write(json.dumps({"digest": tokens.digest, "terms": list(tokens.terms),
+                                              "surfaces": tokens.surfaces, "parts": list(tokens.parts)},
+                                             ensure_ascii=False).encode())
+                offsets.append(tokens_file.tell())
+            np.save(staging / f"tokens-{name}.npy", np.asarray(offsets, dtype=np.int64))
+    (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    (staging / "state.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
     if target.exists():
         backup = target.with_name(target.name + ".old")
         if backup.exists():
@@ -72,8 +115,43 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
         staging.rename(target)
 
 
+class _LazyTokens(dict):  # type: ignore[type-arg]
+    """The engine's token cache, filled from tokens.bin on first use of each document.
+
+    The mapped file stays valid after a newer state replaces the directory (POSIX keeps an
+    unlinked file's pages while they are mapped)."""
+
+    def __init__(self, source: Path, ids: dict[str, list[str]]) -> None:
+        super().__init__()
+        with (source / "tokens.bin").open("rb") as handle:
+            self._bytes = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(handle.fileno()).st_size \
+                else b""
+        self._where: dict[tuple[str, str], tuple[int, int]] = {}
+        for side, side_ids in ids.items():
+            offsets = np.load(source / f"tokens-{side}.npy").tolist()
+            for i, doc_id in enumerate(side_ids):
+                self._where[(side, doc_id)] = (offsets[i], offsets[i + 1])
+
+    def __missing__(self, key: tuple[str, str]) -> CachedTokens:
+        start, end = self._where[key]  # KeyError for documents the state does not hold
+        record = json.loads(self._bytes[start:end])
+        tokens = CachedTokens(record["digest"], tuple(record["terms"]), record["surfaces"], tuple(record["parts"]))
+        self[key] = tokens
+        return tokens
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._where
+
+
 def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # type: ignore[no-untyped-def]
-    """Rebuild an engine from a saved state. Raises IncompatibleState or FileNotFoundError."""
+    """An engine from a saved state, its arrays mapped, not read. Raises IncompatibleState or
+    FileNotFoundError."""
     source = Path(directory)
     try:
         state = json.loads((source / "state.json").read_text(encoding="utf-8"))
@@ -97,21 +175,45 @@ def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # ty
             make_char_vectorizer(np.float64), state["char_vocabulary"], state["char_idf"]
         )
     engine.layout_ = engine._layout(state["layout"]["fields"], state["layout"]["regions"])
-    engine.token_cache_ = {}
-    docs: dict[str, list] = {CHALLENGE: [], TECHNOLOGY: []}
-    with gzip.open(source / "documents.jsonl.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            side = record["side"]
-            doc = _document(side, record["doc"])
-            docs[side].append(doc)
-            engine.token_cache_[(side, doc.id)] = CachedTokens(record["digest"], tuple(record["terms"]),
-                                                                    record["surfaces"], tuple(record["parts"]))
-    engine._set_sides(docs[CHALLENGE], docs[TECHNOLOGY])
+    try:
+        documents = json.loads((source / "documents.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise IncompatibleState(f"damaged engine state: {error}") from None
+    docs = {side: [_document(side, fields) for fields in documents[side]] for side in (CHALLENGE, TECHNOLOGY)}
+    width, text_width = int(state["width"]), engine.text_width_
+    sides, tables = {}, {}
+    for side in (CHALLENGE, TECHNOLOGY):
+        arrays = {key: _mapped(source / f"{side}-{key}.npy") for key in _ARRAYS}
+        rows = len(docs[side])
+        matrix = _csr(arrays["data"], arrays["indices"], arrays["indptr"], (rows, width))
+        matrix_t = _csr(arrays["t-data"], arrays["t-indices"], arrays["t-indptr"], (width, rows))
+        sides[side] = _Side(docs[side], matrix, text_width, matrix_t, arrays["prior-t"])
+        table = TopKTable(engine.top_k, 0)
+        table.candidates, table.scores, table.rows = arrays["top-candidates"], arrays["top-scores"], rows
+        tables[side] = table
+    engine.challenges_, engine.technologies_ = sides[CHALLENGE], sides[TECHNOLOGY]
+    engine.challenge_top_, engine.technology_top_ = tables[CHALLENGE], tables[TECHNOLOGY]
+    engine.token_cache_ = _LazyTokens(source, {side: [d.id for d in docs[side]] for side in docs})
     engine.fitted_size_ = state["fitted_size"]
     engine.changes_since_fit_ = state["changes_since_fit"]
-    engine._compute_all_top_k()
     return engine
+
+
+def _mapped(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="c")
+    except ValueError:  # numpy cannot map an empty array; an empty side is read, which is free
+        return np.load(path)
+
+
+def _csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A CSR matrix over saved (canonical) arrays as they are: scipy's constructor would scan them,
+    and copy them when it prefers another index type."""
+    matrix = sp.csr_matrix(shape, dtype=data.dtype)
+    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    matrix.has_sorted_indices = True
+    matrix.has_canonical_format = True
+    return matrix
 
 
 def _restore_vectorizer(vectorizer, vocabulary: list[str], idf: list[float]):  # type: ignore[no-untyped-def]

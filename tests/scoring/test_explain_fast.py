@@ -108,3 +108,14 @@ def test_edited_documents_are_explained_from_their_new_version_not_a_cached_one(
     assert after != before
     for challenge_id, technology_id in _all_ranked_pairs(engine):
         assert explain(engine, challenge_id, technology_id) == reference_explain(engine, challenge_id, technology_id)
+
+
+def test_a_refit_of_the_same_engine_does_not_reuse_explanations_of_old_positions(engine) -> None:
+    pairs = _all_ranked_pairs(engine)
+    for challenge_id, technology_id in pairs:
+        explain(engine, challenge_id, technology_id)
+    engine.remove_challenge(engine.live_challenges()[0].id)  # every later position moves at the refit
+    engine.refit()
+
+    for challenge_id, technology_id in _all_ranked_pairs(engine):
+        assert explain(engine, challenge_id, technology_id) == reference_explain(engine, challenge_id, technology_id)
