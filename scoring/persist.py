@@ -115,7 +115,7 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
         staging.rename(target)
 
 
-class _LazyTokens(dict):  # type: ignore[type-arg]
+class _LazyTokens(dict[tuple[str, str], CachedTokens]):
     """The engine's token cache, filled from tokens.bin on first use of each document.
 
     The mapped file stays valid after a newer state replaces the directory (POSIX keeps an
@@ -139,7 +139,7 @@ class _LazyTokens(dict):  # type: ignore[type-arg]
         self[key] = tokens
         return tokens
 
-    def get(self, key: tuple[str, str], default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
         try:
             return self[key]
         except KeyError:

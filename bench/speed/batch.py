@@ -39,9 +39,9 @@ def write_inputs(directory: Path, challenges: int, technologies: int) -> tuple[P
     challenge_path, technology_path = directory / "challenges.jsonl", directory / "technologies.jsonl"
     with challenge_path.open("w", encoding="utf-8") as out:
         for i in range(challenges):
-            doc = corpus.challenge(i)
-            out.write(json.dumps({"id": doc.id, "title": doc.title, "description": doc.description,
-                                  "fields": list(doc.fields), "municipality": names[i % len(names)]},
+            challenge = corpus.challenge(i)
+            out.write(json.dumps({"id": challenge.id, "title": challenge.title, "description": challenge.description,
+                                  "fields": list(challenge.fields), "municipality": names[i % len(names)]},
                                  ensure_ascii=False) + "\n")
     with technology_path.open("w", encoding="utf-8") as out:
         for i in range(technologies):

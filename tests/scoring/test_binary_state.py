@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring import ChallengeDoc, MatchEngine, TechnologyDoc
-from scoring import persist
+from scoring import ChallengeDoc, MatchEngine, TechnologyDoc, persist
 from scoring.explain import explain
 from scoring.persist import load, save
 
