@@ -88,9 +88,18 @@ def notices(app: Flask) -> None:
     freshness.run(app)
 
 
+def password_reset(app: Flask, email: str) -> None:
+    """Queue a reset mail if the address belongs to an active account (the page never knows)."""
+    from .actions import people
+    from .db import session_scope
+
+    with session_scope(app) as session:
+        people.request_reset(session, email, hours=int(app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]) // 3600)
+
+
 JOBS: dict[str, Callable[..., None]] = {"refit": refit, "deliver_mail": deliver_mail, "sweep": sweep,
                                         "snapshot": snapshot, "alerts": alerts, "notices": notices,
-                                        "event_reminders": event_reminders}
+                                        "event_reminders": event_reminders, "password_reset": password_reset}
 # What the embedded worker runs every JOBS_SWEEP_SECONDS (reminders cost one indexed query when none is due).
 PERIODIC = ("sweep", "snapshot", "notices", "event_reminders")
 

@@ -26,6 +26,7 @@ from models import (
     utcnow,
 )
 
+from .. import digests
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, require
 from .audit import record_change
@@ -241,6 +242,12 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
     session.flush()
     record_change(session, actor=None, entity_type="organization", entity_id=organization.id,
                   action="organization:apply", after={"name": name, "status": "pending", "member": member_email})
+    # The applicant hears it arrived; the coordinators that it waits for them.
+    session.add(OutboxEmail(recipient=member_email, kind="application_received", params={"organization": name}))
+    reviewers = list(session.scalars(select(User).where(User.role == Role.COORDINATOR, User.is_active.is_(True))
+                                     .order_by(User.id)))
+    digests.notify(session, reviewers, "application_pending",
+                   {"title": name, "organization_id": organization.id, "path": "/coordination#applications"})
     return organization
 
 
@@ -280,4 +287,8 @@ def review_membership(session: Session, organization_id: int, *, actor: User, ap
     record_change(session, actor=actor, entity_type="organization", entity_id=organization.id,
                   action="organization:approve" if approve else "organization:reject",
                   before={"status": "pending"}, after={"status": organization.membership_status.value}, reason=reason)
+    for member in organization.members:
+        session.add(OutboxEmail(recipient=member.email, locale=member.locale,
+                                kind="application_approved" if approve else "application_rejected",
+                                params={"organization": organization.name, "reason": reason}))
     return organization

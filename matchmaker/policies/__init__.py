@@ -41,6 +41,7 @@ RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.TECHNOLOGY_VIEW: catalogue.can_view_technology,
     Permission.TECHNOLOGY_EDIT: catalogue.owns_technology,
     Permission.ORGANIZATION_VIEW: organizations.can_view,
+    Permission.ORGANIZATION_MANAGE: organizations.can_manage,
     Permission.CONTACT_VIEW: catalogue.can_view_contact,
     Permission.PROJECT_VIEW: projects.can_view,
     Permission.PROJECT_PROPOSE: _propose,

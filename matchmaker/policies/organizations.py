@@ -18,6 +18,12 @@ def can_view(user: User, organization: Organization) -> bool:
             or user.organization_id == organization.id)
 
 
+def can_manage(user: User, organization: Organization) -> bool:
+    """Its own members look after an approved organization's profile and people; admins any."""
+    return user.role is Role.ADMIN or (user.organization_id == organization.id
+                                       and organization.membership_status is MembershipStatus.APPROVED)
+
+
 def visible(user: User) -> ColumnElement[bool]:
     """`can_view` as a WHERE clause over Organization."""
     if user.role in _REVIEWERS:

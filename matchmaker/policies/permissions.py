@@ -40,6 +40,8 @@ class Permission(str, enum.Enum):
     HOME_COMPANY = "home:company"
     COORDINATION_VIEW = "coordination:view"
     USER_CREATE = "user:create"
+    USER_DEACTIVATE = "user:deactivate"  # end someone's access (every session) or give it back
+    ORGANIZATION_MANAGE = "organization:manage"  # its profile and its people (invite, deactivate)
     # the engine's vocabulary (synonym pairs on top of the built-in table)
     VOCABULARY_EDIT = "vocabulary:edit"
     # forum events (meet-ups, working groups)
@@ -67,7 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.COMPANY_MEMBER: _EVERYONE | {
         Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.PROJECT_PROPOSE,
-        Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY, Permission.EVENT_PROPOSE,
+        Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY, Permission.EVENT_PROPOSE, Permission.ORGANIZATION_MANAGE,
     },
     Role.COORDINATOR: _EVERYONE | {
         Permission.SHORTLIST_VIEW, Permission.ORGANIZATION_REVIEW, Permission.COORDINATION_VIEW,

@@ -30,6 +30,9 @@ def ids(demo_app) -> dict[str, int]:
     # A pending application to review.
     pending = Organization(name="審査待ち株式会社", kind="company", member_category="corporate", membership_status="pending")
     session.add(pending)
+    colleague = User(email="colleague@naniwa-mobility.example", password_hash="x", display_name="同僚",
+                     role="company_member", organization_id=orgs["なにわモビリティ株式会社"])
+    session.add(colleague)
     session.commit()
     result = {
         "own_challenge": challenge("河内長野市"), "foreign_challenge": challenge("豊中市"),
@@ -37,6 +40,10 @@ def ids(demo_app) -> dict[str, int]:
         "own_technology": technology("なにわモビリティ株式会社"), "foreign_technology": technology("みまもりテック株式会社"),
         "pending_org": pending.id, "kawachinagano": by_name["河内長野市"],
         "unsubscribe_token": tokens.unsubscribe_token(demo_app, session.scalar(select(User.id).limit(1)), "move"),
+        "own_org": orgs["なにわモビリティ株式会社"], "foreign_org": orgs["みまもりテック株式会社"],
+        "own_org_version": session.get(Organization, orgs["なにわモビリティ株式会社"]).version,
+        "colleague": colleague.id, "toyonaka_officer": session.scalar(
+            select(User.id).where(User.email == "officer.toyonaka@demo.matchmaker.example")),
     }
     session.close()
     return result
@@ -127,6 +134,32 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
          {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
         ("own technology not offered", "POST", f"/technologies/{own_t}/offered", {"offered": "0", "version": "1"},
          {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
+        # password reset, deactivation, a company's own people (issue 13)
+        ("forgot password form", "GET", "/password/forgot", None,
+         {"anonymous": 200, "officer": 200, "member": 200, "coordinator": 200, "admin": 200}),
+        ("ask for a reset link", "POST", "/password/forgot", {"email": "someone@example.jp"},
+         {"anonymous": 200, "officer": 200, "member": 200, "coordinator": 200, "admin": 200}),
+        ("reset with a bad link", "GET", "/password/reset/not-a-token", None,
+         {"anonymous": 400, "officer": 400, "member": 400, "coordinator": 400, "admin": 400}),
+        ("deactivate a user", "POST", f"/admin/users/{ids['toyonaka_officer']}/active", {"active": "0"},
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
+        ("manage own organization", "GET", f"/organizations/{ids['own_org']}/manage", None,
+         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 403, "admin": 200}),
+        ("manage foreign organization", "GET", f"/organizations/{ids['foreign_org']}/manage", None,
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 200}),
+        ("save own organization profile", "POST", f"/organizations/{ids['own_org']}/profile",
+         {"website": "https://naniwa.example.jp", "description": "", "contact_email": "info@naniwa.example.jp",
+          "contact_phone": "", "version": str(ids["own_org_version"])},
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
+        ("invite to own organization", "POST", f"/organizations/{ids['own_org']}/invite",
+         {"email": "invited@naniwa-mobility.example", "display_name": "招待"},
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
+        ("invite to foreign organization", "POST", f"/organizations/{ids['foreign_org']}/invite",
+         {"email": "invited@mimamori-tech.example", "display_name": "招待"},
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
+        ("deactivate a colleague", "POST", f"/organizations/{ids['own_org']}/members/{ids['colleague']}/active",
+         {"active": "0"},
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
         ("foreign technology not offered", "POST", f"/technologies/{foreign_t}/offered", {"offered": "0", "version": "1"},
          {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
     ]
@@ -134,7 +167,8 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
 
 ROUTE_NAMES = [route[0] for route in _routes({k: 1 for k in (
     "own_challenge", "foreign_challenge", "foreign_draft", "own_technology", "foreign_technology", "pending_org",
-    "kawachinagano", "unsubscribe_token")})]
+    "kawachinagano", "unsubscribe_token", "own_org", "foreign_org", "own_org_version", "colleague",
+    "toyonaka_officer")})]
 
 
 @pytest.mark.parametrize("role", ROLES)
