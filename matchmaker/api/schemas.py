@@ -218,6 +218,8 @@ class TechnologyRanking(_Response):
     """The technologies ranked for an issue: those the caller may see, best first."""
 
     challenge_id: int
+    ready: bool = Field(description="False while the matching engine is being prepared (no rankings yet): "
+                                    "ask again shortly.")
     items: list[RankedTechnology]
 
 
@@ -225,6 +227,8 @@ class ChallengeRanking(_Response):
     """The open issues ranked for a technology: those the caller may see, best first."""
 
     technology_id: int
+    ready: bool = Field(description="False while the matching engine is being prepared (no rankings yet): "
+                                    "ask again shortly.")
     items: list[RankedChallenge]
 
 

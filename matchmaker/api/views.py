@@ -27,6 +27,7 @@ from ..actions import catalogue
 from ..db import get_session
 from ..domain.errors import Conflict, ValidationError
 from ..errors import ApiError
+from ..matching import match_service
 from ..queries import catalogue as reads
 from ..queries import projects as project_reads
 from ..queries.paging import keyset
@@ -313,7 +314,7 @@ def challenge_rankings(challenge_id: int):  # type: ignore[no-untyped-def]
     user = _reader()
     page = reads.challenge_page(session, catalogue.get_challenge(session, challenge_id, actor=user), user)
     best = max((r.score for r in page.ranked), default=0.0)
-    return _answer(s.TechnologyRanking(challenge_id=challenge_id, items=[
+    return _answer(s.TechnologyRanking(challenge_id=challenge_id, ready=match_service().ready, items=[
         s.RankedTechnology(technology=present_technology(page.technologies[r.technology_id]), score=round(r.score, 6),
                            strength=strength(r.score, best), reasons=r.explanation.reasons())  # type: ignore[arg-type]
         for r in page.ranked]))
@@ -394,7 +395,7 @@ def technology_rankings(technology_id: int):  # type: ignore[no-untyped-def]
     user = _reader()
     page = reads.technology_page(session, catalogue.get_technology(session, technology_id, actor=user), user)
     best = max((r.score for r in page.ranked), default=0.0)
-    return _answer(s.ChallengeRanking(technology_id=technology_id, items=[
+    return _answer(s.ChallengeRanking(technology_id=technology_id, ready=match_service().ready, items=[
         s.RankedChallenge(challenge=present_challenge(page.challenges[r.challenge_id]), score=round(r.score, 6),
                           strength=strength(r.score, best), reasons=r.explanation.reasons())  # type: ignore[arg-type]
         for r in page.ranked]))

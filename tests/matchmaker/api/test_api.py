@@ -92,6 +92,20 @@ def test_missing_or_bad_tokens_get_401_in_the_error_format(demo_app, header) -> 
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_a_deactivated_persons_tokens_stop_working(demo_app) -> None:
+    from models import User
+
+    secret = token_for(demo_app, "member")
+    session = demo_app.extensions["sqlalchemy_write_sessionmaker"]()
+    session.scalar(select(User).where(User.email == "member@naniwa-mobility.example")).is_active = False
+    session.commit()
+    session.close()
+
+    answer = demo_app.test_client().get("/api/v1/technologies", headers=bearer(secret))
+
+    assert answer.status_code == 401 and answer.json["error"]["code"] == "invalid_token"
+
+
 def test_signed_in_cookie_does_not_open_the_api(demo_app) -> None:
     """Tokens only: a page's session cookie (and so a forged cross-site request) is not enough."""
     client = login(demo_app.test_client(), "officer")
@@ -229,7 +243,7 @@ def test_rankings_carry_reasons_and_strength_as_the_page(demo_app) -> None:
                                         headers=bearer(token_for(demo_app, "officer", "read"))).json
     page = login(demo_app.test_client(), "officer").get(f"/challenges/{challenge.id}").text
 
-    assert answer["items"], "the demo issue has matches"
+    assert answer["ready"] and answer["items"], "the demo issue has matches"
     scores = [item["score"] for item in answer["items"]]
     assert scores == sorted(scores, reverse=True)
     assert answer["items"][0]["strength"] == "strong"
