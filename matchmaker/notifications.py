@@ -230,7 +230,7 @@ EVENT_MAILS: dict[str, tuple[str, str]] = {
 }
 EVENT_PLACE = N_("会場")
 EVENT_ONLINE = N_("オンライン")
-EVENT_PAGE = N_("イベント")
+EVENT_PAGE = N_("イベントのページ")
 EVENT_CALENDAR = N_("カレンダーに追加（.ics）")
 
 

@@ -50,7 +50,8 @@ def _form(event: Event | None = None) -> EventForm:
     options = reads.attachable_challenges(get_session(), h.actor())
     # An issue closed since it was attached stays on the list, so that saving keeps it.
     options += [c for c in (event.challenges if event is not None else []) if c.id not in {o.id for o in options}]
-    form.challenge_ids.choices = [SelectChoice(str(c.id), f"{c.title}（{localized(c.municipality)}）")
+    left, right = ("（", "）") if current_language() == "ja" else (" (", ")")
+    form.challenge_ids.choices = [SelectChoice(str(c.id), f"{c.title}{left}{localized(c.municipality)}{right}")
                                   for c in options]
     if event is not None and request.method == "GET":
         form.title.data, form.kind.data, form.place.data = event.title, event.kind.value, event.place
