@@ -2,7 +2,8 @@
 
 The mail sweep sends what is due (retries after backoff, rows whose wake-up was lost); the
 snapshot saves the engine with the changes since the last saved state, so a new worker has little
-to replay; the nightly refit relearns vocabulary and IDF and saves the state new workers start from. Both are idempotent,
+to replay; the nightly refit relearns vocabulary and IDF and saves the state new workers start from; the notices
+job runs alerts left waiting, the digests once their hour has come and issue freshness. All are idempotent,
 so a second scheduler or a missed run does no harm. The embedded setup runs the sweep in its
 worker thread instead (matchmaker/jobs.py).
 """

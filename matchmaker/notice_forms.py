@@ -25,7 +25,8 @@ class PreferencesForm(Form):
 
     field_ids = MultiCheckboxField(_l("フォローする分野"), choices=[], coerce=str)
     municipality_ids = SelectMultipleField(_l("フォローする自治体"), choices=[], coerce=str, validate_choice=False,
-                                           description=_l("Ctrl（Mac は ⌘）キーを押しながら複数選べます。"))
+                                           description=_l("Ctrl（Mac は ⌘）キーを押しながら複数選べます。"),
+                                           render_kw={"size": 12})
 
 
 def preferences_form(kinds: Iterable[tuple[str, str]], current: dict[str, Delivery]) -> PreferencesForm:

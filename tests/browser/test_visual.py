@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -80,11 +81,11 @@ _INSPECT = """(destructive) => {
 
 
 @pytest.fixture(scope="module")
-def visual_server(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
+def visual_server(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
     """The demo site with a pending application, served once for every page of this module."""
-    from matchmaker import create_app, jobs
+    from matchmaker import create_app, jobs, tokens
     from matchmaker.actions import accounts
-    from models import Challenge, Municipality, Project, Stage, Technology
+    from models import Challenge, Municipality, Organization, Project, Stage, Technology, User
 
     directory = tmp_path_factory.mktemp("visual")
     url = databases.create("demo", directory)
@@ -108,6 +109,8 @@ def visual_server(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "project": session.scalar(select(Project.id).where(Project.stage == Stage.IN_PILOT).order_by(Project.id)),
         "pending_pilot": session.scalar(select(Project.id).where(Project.stage == Stage.PILOT_REQUESTED)
                                         .order_by(Project.id)),
+        "organization": session.scalar(select(Organization.id).where(Organization.name == "なにわモビリティ株式会社")),
+        "unsubscribe": tokens.unsubscribe_token(app, session.scalar(select(User.id).order_by(User.id)), "move"),
     }
     session.close()
     jobs.refit(app)
@@ -123,14 +126,14 @@ def visual_server(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     databases.drop(url)
 
 
-def _pages(role: str, ids: dict[str, int]) -> list[str]:
+def _pages(role: str, ids: dict) -> list[str]:
     common = ["/challenges", f"/challenges/{ids['challenge']}", "/technologies", f"/technologies/{ids['technology']}",
               "/projects", f"/projects/{ids['project']}", "/inbox", "/dashboard"]
     return {
-        "anonymous": ["/", "/login", "/join"],
-        "officer": ["/municipality", *common],
-        "member": ["/company", *common],
-        "coordinator": ["/coordination", f"/projects/{ids['pending_pilot']}", "/dashboard"],
+        "anonymous": ["/", "/login", "/join", "/password/forgot", f"/unsubscribe/{ids['unsubscribe']}"],
+        "officer": ["/municipality", *common, "/account/notifications"],
+        "member": ["/company", *common, "/account/notifications", f"/organizations/{ids['organization']}/manage"],
+        "coordinator": ["/coordination", f"/projects/{ids['pending_pilot']}", "/dashboard", "/account/notifications"],
     }[role]
 
 
@@ -160,6 +163,8 @@ def test_main_pages_look_right_at_both_widths(browser, visual_server, screenshot
             page.get_by_label("パスワード").press("Enter")
             page.wait_for_load_state("load")
         if language == "en":
+            if role == "anonymous":
+                page.goto("/")  # the switch is on every page; an anonymous visitor has not opened one yet
             page.locator(".lang-switch button").click()
             page.wait_for_load_state("load")
         for path in _pages(role, ids):
