@@ -8,6 +8,7 @@ from typing import Literal, overload
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -21,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models import BudgetRange, ChallengeStatus, Maturity, MemberCategory, PriceBand, Role
+from models import BudgetRange, ChallengeStatus, InvitationStatus, Maturity, MemberCategory, PriceBand, Role
 
 from .domain.errors import DomainError
 from .japanese_input import parse_date, parse_quantity
@@ -105,6 +106,8 @@ PRICE_LABELS = {
     PriceBand.ON_REQUEST: _l("要相談"),
 }
 MATURITY_LABELS = {Maturity.CONCEPT: _l("構想段階"), Maturity.PILOTED: _l("実証済み"), Maturity.IN_SERVICE: _l("導入実績あり")}
+INVITATION_STATUS_LABELS = {InvitationStatus.PENDING: _l("回答待ち"), InvitationStatus.ACCEPTED: _l("提案あり"),
+                            InvitationStatus.DECLINED: _l("辞退")}
 STATUS_LABELS = {ChallengeStatus.DRAFT: _l("下書き"), ChallengeStatus.OPEN: _l("受付中"), ChallengeStatus.CLOSED: _l("終了")}
 ROLE_LABELS = {
     Role.MUNICIPAL_OFFICER: _l("自治体職員"), Role.COMPANY_MEMBER: _l("企業会員"), Role.COORDINATOR: _l("コーディネーター"),
@@ -174,6 +177,33 @@ class ShortlistForm(Form):
     note = StringField(_l("メモ（任意）"))
 
 
+class InviteForm(Form):
+    technology_id = IntegerField()
+    message = TextAreaField(_l("招待のメッセージ（任意）"), description=_l("企業に伝えたいこと。2,000文字以内。"))
+
+
+class DeclineInvitationForm(Form):
+    reason = TextAreaField(_l("辞退の理由（任意）"))
+
+
+class QuestionForm(Form):
+    body = TextAreaField(_l("質問"), description=_l(
+        "回答は、原則として全ての会員に公開されます。2,000文字以内。"))
+
+
+class AnswerForm(Form):
+    answer = TextAreaField(_l("回答"))
+    private = BooleanField(_l("この質問と回答を非公開にする"), description=_l(
+        "非公開にすると、質問した団体、自治体、コーディネーターだけが読めます。"))
+    reason = StringField(_l("非公開にする理由（非公開の場合は必須）"))
+    version = VersionField()
+
+
+class QaDeadlineForm(Form):
+    qa_deadline = LenientDateField(_l("質問の受付期限（日本時間）"), description=_l("例：2027-04-01。空欄なら期限なし。"))
+    version = VersionField()
+
+
 class MembershipForm(Form):
     organization_name = StringField(_l("団体名"))
     organization_name_kana = StringField(_l("団体名（ふりがな）"))
@@ -226,6 +256,8 @@ class ButtonForm(Form):
 
 class RolloutForm(Form):
     pattern = SelectField(_l("横展開のパターン"), validate_choice=False, choices=[])
+    summary = TextAreaField(_l("展開先での概要"), description=_l(
+        "展開先の課題、対象、体制、スケジュールを書いてください。元の自治体の地区名や世帯数などは書き換えてください。4,000文字以内。"))
     comment = TextAreaField(_l("コメント（任意）"))
 
 

@@ -45,6 +45,13 @@ MESSAGES: dict[str, str] = {
     "stale_closed": N_("地域課題「%(title)s」は募集継続の確認がなかったため締め切りました。必要なら再公開できます。"),
     # events (matchmaker/actions/events.py); `path` is where it links
     "event_seat": N_("キャンセル待ちだったイベント「%(title)s」に空きが出て、参加が確定しました。"),
+    # invitations and shortlists (matchmaker/actions/invitations.py, catalogue.shortlist)
+    "invitation_to_propose": N_("%(municipality)sから、地域課題「%(title)s」への提案の招待が届きました（技術: %(technology)s）。"),
+    "invitation_declined": N_("%(company)sが、地域課題「%(title)s」への招待を辞退しました。"),
+    "question": N_("%(company)sから、地域課題「%(title)s」に質問が届きました。"),
+    "answer": N_("地域課題「%(title)s」へのあなたの質問に回答がありました。"),
+    "message": N_("「%(title)s」に%(author)sさんからメッセージが届きました。"),
+    "shortlisted": N_("技術「%(technology)s」が、%(municipality)sの地域課題「%(title)s」の候補リストに追加されました。"),
 }
 # What each kind is called on the notification settings page. Every kind needs one (a test checks).
 KIND_LABELS: dict[str, str] = {
@@ -58,6 +65,12 @@ KIND_LABELS: dict[str, str] = {
     "reconfirm": N_("課題の募集継続の確認"),
     "stale_closed": N_("確認がなかった課題の締切"),
     "event_seat": N_("イベントのキャンセル待ちからの参加確定"),
+    "invitation_to_propose": N_("提案の招待"),
+    "invitation_declined": N_("招待の辞退"),
+    "shortlisted": N_("候補リストへの追加"),
+    "question": N_("自分の課題への質問"),
+    "answer": N_("自分の質問への回答"),
+    "message": N_("プロジェクト内のメッセージ"),
 }
 # Subjects name the event and the item. A kind without one gets the generic SUBJECT.
 SUBJECTS: dict[str, str] = {
@@ -71,6 +84,12 @@ SUBJECTS: dict[str, str] = {
     "reconfirm": N_("[OSPFマッチング] 募集継続の確認: %(title)s"),
     "stale_closed": N_("[OSPFマッチング] 課題を締め切りました: %(title)s"),
     "event_seat": N_("[OSPFマッチング] 参加が確定しました：%(title)s"),
+    "invitation_to_propose": N_("[OSPFマッチング] 提案の招待: %(title)s"),
+    "invitation_declined": N_("[OSPFマッチング] 招待の辞退: %(title)s"),
+    "shortlisted": N_("[OSPFマッチング] 候補リストに追加されました: %(title)s"),
+    "question": N_("[OSPFマッチング] 新しい質問: %(title)s"),
+    "answer": N_("[OSPFマッチング] 質問への回答: %(title)s"),
+    "message": N_("[OSPFマッチング] 新しいメッセージ: %(title)s"),
 }
 SUBJECT = N_("[OSPFマッチング] %(title)s")
 PROJECT = N_("プロジェクト")

@@ -15,7 +15,15 @@ from scoring.explain import Explanation
 from scoring.strength import strength
 
 from . import jptime, notifications, reference_labels
-from .forms import BUDGET_LABELS, CATEGORY_LABELS, MATURITY_LABELS, PRICE_LABELS, ROLE_LABELS, STATUS_LABELS
+from .forms import (
+    BUDGET_LABELS,
+    CATEGORY_LABELS,
+    INVITATION_STATUS_LABELS,
+    MATURITY_LABELS,
+    PRICE_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+)
 from .i18n import current_language, localized
 from .japanese_input import format_number, kpi_achieved
 from .policies import can
@@ -141,14 +149,20 @@ def _punctuation() -> dict[str, str]:
     return _PUNCTUATION.get(current_language(), _PUNCTUATION["ja"])
 
 
+def _notification_path(notification: Notification) -> str | None:
+    return notifications.link_path(notification.kind, notification.params or {}, notification.project_id)
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        can=_can, unread_count=_unread_count, notification_text=_notification_text, BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
+        can=_can, unread_count=_unread_count, notification_text=_notification_text, notification_path=_notification_path,
+        BUDGET_LABELS=BUDGET_LABELS, CATEGORY_LABELS=CATEGORY_LABELS, MATURITY_LABELS=MATURITY_LABELS,
         PRICE_LABELS=PRICE_LABELS, STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
+        INVITATION_STATUS_LABELS=INVITATION_STATUS_LABELS,
         MATURITY_LABELS_BY_VALUE={m.value: label for m, label in MATURITY_LABELS.items()},
         STATUS_LABELS_BY_VALUE={s.value: label for s, label in STATUS_LABELS.items()},
     )

@@ -13,6 +13,7 @@ from .catalogue import (
     technology_deployments,
     technology_fields,
 )
+from .conversation import Invitation, InvitationStatus, MessageAttachment, ProjectMessage, Question
 from .enums import (
     BudgetRange,
     ChallengeStatus,
@@ -72,10 +73,13 @@ __all__ = [
     "Field",
     "Follow",
     "InvalidLocalGovernmentCode",
+    "Invitation",
+    "InvitationStatus",
     "LoginThrottle",
     "Maturity",
     "MemberCategory",
     "MembershipStatus",
+    "MessageAttachment",
     "Municipality",
     "Notification",
     "NotificationPreference",
@@ -86,7 +90,9 @@ __all__ = [
     "PriceBand",
     "Project",
     "ProjectKpi",
+    "ProjectMessage",
     "ProjectStageChange",
+    "Question",
     "RegistrationStatus",
     "Role",
     "RolloutPattern",

@@ -66,6 +66,7 @@ class Challenge(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), comment="when the officer last confirmed the issue is still open (publishing counts)")
+    qa_deadline: Mapped[dt.date | None] = mapped_column(Date, comment="last day (Japan time) to ask questions")
 
     municipality: Mapped[Municipality] = relationship()
     author: Mapped[User | None] = relationship()

@@ -256,7 +256,8 @@ def load_demo_projects(session: Session) -> Counter[str]:
         assert first == "rollout", f"{origin.title}: a demo rollout starts with the rollout"
         starter = next((u for u in users if can(u, Permission.PROJECT_ROLLOUT, origin)), admin)
         project = workflow.start_rollout(session, origin.id, actor=starter, municipality_ids=[m.id for m in targets],
-                                         pattern=record["pattern"], comment=record.get("comment", ""),
+                                         pattern=record["pattern"], summary=record["summary"],
+                                         comment=record.get("comment", ""),
                                          now=_clock(when))
         withhold_mail()
         replay(project, record, later)

@@ -29,6 +29,7 @@ from .. import alerts
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, can, require
 from .audit import record_change
+from .notify import members_of, notify
 from .validation import clean_text, collect_errors
 
 TITLE_MAX = 120
@@ -217,6 +218,11 @@ def shortlist(session: Session, challenge_id: int, technology_id: int, *, actor:
     session.flush()
     record_change(session, actor=actor, entity_type="shortlist", entity_id=entry.id, action="shortlist:add",
                   after={"challenge_id": challenge.id, "technology_id": technology.id, "note": note})
+    # The company learns that its own technology was shortlisted (never the rest of the list,
+    # nor the officer's note, which stay private to the municipality and coordinators).
+    notify(session, members_of(session, technology.organization_id), kind="shortlisted", actor=actor,
+           params={"title": challenge.title, "challenge_id": challenge.id,
+                   "municipality": challenge.municipality.name, "technology": technology.title})
     return entry
 
 

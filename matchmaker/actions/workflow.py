@@ -11,7 +11,7 @@ Admins may make every move. Who plays which part, and who may see a project, is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,8 @@ from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationErro
 from ..policies import Permission, can, require
 from ..policies import catalogue as catalogue_policy
 from ..policies import projects as project_policy
-from ..policies.projects import COORDINATOR, LEAD, OFFICER, project_fields
+from ..policies.projects import COORDINATOR, LEAD, OFFICER, is_related, municipalities_with_officers, project_fields
+from . import invitations
 from .audit import record_change
 from .catalogue import get_challenge, get_technology
 from .validation import clean_text, collect_errors
@@ -124,7 +125,8 @@ def available_moves(project: Project, user: User) -> list[Move]:
 # -- proposing ----------------------------------------------------------------------------
 def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], technology_ids: Sequence[int],
             title: str, summary: str, now: Clock = utcnow) -> Project:
-    """A company proposes its technologies for open issues (from a match or directly).
+    """A company proposes its technologies for open issues (from a match, an invitation or directly
+    from an issue's page: the engine's ranking is not required).
 
     Raises PermissionDenied, NotFound or ValidationError.
     """
@@ -153,7 +155,10 @@ def propose(session: Session, *, actor: User, challenge_ids: Sequence[int], tech
     )
     session.add(project)
     session.flush()
-    _record(session, project, actor=actor, move="propose", source=None, comment="", now=now)
+    # Proposing is how an invited company accepts: the invitation joins the normal workflow here.
+    accepted = invitations.accept_by_proposal(session, project, actor=actor)
+    _record(session, project, actor=actor, move="propose", source=None, comment="", now=now,
+            details={"invitation_ids": [i.id for i in accepted]} if accepted else None)
     _notify(session, project, actor=actor, kind="proposal", now=now)
     return project
 
@@ -164,39 +169,75 @@ def rollout_title(origin_title: str, places: Sequence[str]) -> str:
     return f"{origin_title}（{'、'.join(places)}への横展開）"[:160]
 
 
+def rollout_summary_template(origin: Project) -> str:
+    """A neutral start for a rollout's summary: it names the technology and the company, and
+    leaves the target's situation to the person starting it (the origin's summary describes
+    another place: its district names and household counts must not be copied)."""
+    technologies = "、".join(f"「{t.title}」" for t in origin.technologies)
+    return str(_l("%(technologies)s（%(company)s）を展開先の自治体に導入する提案です。\n"
+                  "展開先の課題、対象地域、体制とスケジュール:\n",
+                  technologies=technologies, company=origin.lead_organization.name))
+
+
 def start_rollout(session: Session, origin_id: int, *, actor: User, municipality_ids: Sequence[int],
-                  pattern: str, comment: str = "", now: Clock = utcnow) -> Project:
+                  pattern: str, summary: str, comment: str = "", similarity: Mapping[int, float] | None = None,
+                  now: Clock = utcnow) -> Project:
     """Start a rollout (横展開) of an implemented project to other municipalities.
 
-    Raises NotFound, PermissionDenied, Conflict (origin not implemented) or ValidationError.
+    `similarity` is the engine's text similarity of open issues to the origin's technologies
+    (rollout.issue_similarity): an issue in a target is attached only when it shares a field
+    with the origin and is at least that alike. Targets need an active officer account, or
+    nobody could ever accept. Raises NotFound, PermissionDenied, Conflict (origin not
+    implemented) or ValidationError.
     """
     origin = get_project(session, origin_id, actor=actor)
     require(actor, Permission.PROJECT_ROLLOUT, origin)
     if origin.stage is not Stage.IMPLEMENTED:
         raise Conflict(_l("横展開できるのは社会実装済みのプロジェクトだけです。"))
-    try:
-        rollout_pattern = RolloutPattern(pattern)
-    except ValueError:
-        raise ValidationError(field_errors={"pattern": [_l("選択肢から選んでください。")]}) from None
-    comment = clean_text(comment, field="comment", max_length=2000, required=False, multiline=True)
-    targets = list(session.scalars(select(Municipality).where(Municipality.id.in_(list(municipality_ids)))))
-    existing = {m.id for m in origin.municipalities}
-    targets = [m for m in targets if m.id not in existing]
-    if not targets:
-        raise ValidationError(field_errors={"municipality_ids": [_l("展開先の自治体を選んでください。")]})
+
+    def parse_pattern() -> RolloutPattern:
+        try:
+            return RolloutPattern(pattern)
+        except ValueError:
+            raise ValidationError(field_errors={"pattern": [_l("選択肢から選んでください。")]}) from None
+
+    def parse_targets() -> list[Municipality]:
+        existing = {m.id for m in origin.municipalities}
+        found = [m for m in session.scalars(select(Municipality).where(Municipality.id.in_(list(municipality_ids)))
+                                            .order_by(Municipality.code)) if m.id not in existing]
+        if not found:
+            raise ValidationError(field_errors={"municipality_ids": [_l("展開先の自治体を選んでください。")]})
+        staffed = municipalities_with_officers(session, [m.id for m in found])
+        unstaffed = [m.name for m in found if m.id not in staffed]
+        if unstaffed:
+            raise ValidationError(field_errors={"municipality_ids": [_l(
+                "自治体職員のアカウントがない自治体は、提案を受け入れる人がいないため展開先にできません: %(names)s",
+                names="、".join(unstaffed))]})
+        return found
+
+    rollout_pattern, targets, summary, comment = collect_errors(
+        parse_pattern, parse_targets,
+        lambda: clean_text(summary, field="summary", max_length=4000, multiline=True),
+        lambda: clean_text(comment, field="comment", max_length=2000, required=False, multiline=True),
+    )
+    if summary.strip() == origin.summary.strip() and origin.summary.strip():
+        raise ValidationError(field_errors={"summary": [_l("元のプロジェクトの概要のままです。展開先に合わせて書いてください。")]})
+    fields, scores = project_fields(origin), similarity or {}
+    attached = [c for c in session.scalars(select(Challenge).where(
+        Challenge.municipality_id.in_([m.id for m in targets]), Challenge.status == ChallengeStatus.OPEN))
+        if is_related(c, fields, scores.get(c.id, 0.0))]
     project = Project(
         title=rollout_title(origin.title, [m.name for m in targets]),
-        summary=origin.summary, stage=Stage.PROPOSED, lead_organization_id=origin.lead_organization_id,
-        created_by=actor, created_at=now(), stage_changed_at=now(), origin=origin, rollout_pattern=rollout_pattern, technologies=list(origin.technologies),
-        municipalities=targets, organizations=list(origin.organizations),
-        challenges=[c for c in session.scalars(select(Challenge).where(
-            Challenge.municipality_id.in_([m.id for m in targets]), Challenge.status == ChallengeStatus.OPEN))
-            if {f.key for f in c.fields} & project_fields(origin)],
+        summary=summary, stage=Stage.PROPOSED, lead_organization_id=origin.lead_organization_id,
+        created_by=actor, created_at=now(), stage_changed_at=now(), origin=origin, rollout_pattern=rollout_pattern,
+        technologies=list(origin.technologies), municipalities=targets, organizations=list(origin.organizations),
+        challenges=attached,
     )
     session.add(project)
     session.flush()
     _record(session, project, actor=actor, move="rollout", source=None, comment=comment,
-            details={"origin_project_id": origin.id, "pattern": rollout_pattern.value}, now=now)
+            details={"origin_project_id": origin.id, "pattern": rollout_pattern.value,
+                     "attached_challenge_ids": [c.id for c in attached]}, now=now)
     _notify(session, project, actor=actor, kind="rollout", now=now)
     return project
 

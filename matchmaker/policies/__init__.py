@@ -8,7 +8,9 @@ ask `can` to hide what an action would refuse anyway.
 Objects: a Challenge, Technology, Organization or Project; for `project:propose` a
 (challenge, technology) pair; for `project:move` a (project, move) pair; for `contact:view` and
 `shortlist:view` the challenge; for `contact:view` the organization; for `event:register` the
-event; for `event:propose` an (event, challenge, technology) triple.
+event; for `event:propose` an (event, challenge, technology) triple; for `invitation:create` a
+(challenge, technology) pair; for `invitation:respond` the invitation; for `question:ask` the
+challenge; for `question:answer` the question.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any
 from models import Challenge, ChallengeStatus, Technology, User
 
 from ..domain.errors import PermissionDenied
-from . import catalogue, events, organizations, projects
+from . import catalogue, events, invitations, organizations, projects, questions
 from .permissions import ROLE_PERMISSIONS, Permission
 
-__all__ = ["ROLE_PERMISSIONS", "Permission", "can", "catalogue", "events", "organizations", "projects", "require"]
+__all__ = ["ROLE_PERMISSIONS", "Permission", "can", "catalogue", "events", "invitations", "organizations",
+           "projects", "questions", "require"]
 
 
 def _propose(user: User, pair: tuple[Challenge, Technology]) -> bool:
@@ -49,6 +52,10 @@ RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.PROJECT_ROLLOUT: projects.can_start_rollout,
     Permission.EVENT_REGISTER: events.can_register,
     Permission.EVENT_PROPOSE: events.can_propose_from,
+    Permission.INVITATION_CREATE: invitations.can_invite,
+    Permission.INVITATION_RESPOND: invitations.can_respond,
+    Permission.QUESTION_ASK: questions.can_ask,
+    Permission.QUESTION_ANSWER: questions.can_answer,
 }
 
 

@@ -31,6 +31,11 @@ class Permission(str, enum.Enum):
     PROJECT_PROPOSE = "project:propose"
     PROJECT_MOVE = "project:move"
     PROJECT_ROLLOUT = "project:rollout"
+    INVITATION_CREATE = "invitation:create"  # an officer invites a company to propose
+    INVITATION_RESPOND = "invitation:respond"  # the invited company declines (it accepts by proposing)
+    # questions on issues
+    QUESTION_ASK = "question:ask"
+    QUESTION_ANSWER = "question:answer"
     DASHBOARD_VIEW = "dashboard:view"
     INBOX_VIEW = "inbox:view"
     # organizations and people
@@ -66,14 +71,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MUNICIPAL_OFFICER: _EVERYONE | {
         Permission.CHALLENGE_CREATE, Permission.CHALLENGE_EDIT, Permission.CHALLENGE_CHANGE_STATUS,
         Permission.SHORTLIST_VIEW, Permission.SHORTLIST_EDIT, Permission.HOME_MUNICIPALITY,
+        Permission.INVITATION_CREATE, Permission.QUESTION_ANSWER,
     },
     Role.COMPANY_MEMBER: _EVERYONE | {
         Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.PROJECT_PROPOSE,
         Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY, Permission.EVENT_PROPOSE, Permission.ORGANIZATION_MANAGE,
+        Permission.INVITATION_RESPOND, Permission.QUESTION_ASK,
     },
     Role.COORDINATOR: _EVERYONE | {
         Permission.SHORTLIST_VIEW, Permission.ORGANIZATION_REVIEW, Permission.COORDINATION_VIEW,
-        Permission.PROJECT_ROLLOUT, Permission.VOCABULARY_EDIT,
+        Permission.PROJECT_ROLLOUT, Permission.VOCABULARY_EDIT, Permission.QUESTION_ANSWER,
         Permission.EVENT_CREATE, Permission.EVENT_EDIT, Permission.EVENT_REGISTRANTS,
     },
     # Admins hold everything except the two home pages, which are about one's own municipality

@@ -5,17 +5,20 @@ A person plays up to three parts in a project:
   lead         a member of the lead organization
   coordinator  a coordinator covering one of the project's fields
 Admins play every part. A project is visible to the people who play a part in it and to the
-members of every participating organization; nobody else learns its title, stage or count.
+members of every participating organization; a rollout (横展開) also to the officers of its
+origin's municipalities, who follow where their solution went (they read it, and play no part in
+it). Nobody else learns its title, stage or count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from models import Challenge, Field, Municipality, Organization, Project, Role, Stage, Technology, User
+from models import Challenge, ChallengeStatus, Field, Municipality, Organization, Project, Role, Stage, Technology, User
 
 OFFICER, LEAD, COORDINATOR = "officer", "lead", "coordinator"
 PARTS = frozenset({OFFICER, LEAD, COORDINATOR})
@@ -50,6 +53,9 @@ def can_view(user: User | None, project: Project) -> bool:
         return False
     if user.role is Role.COMPANY_MEMBER and user.organization_id in {o.id for o in project.organizations}:
         return True
+    if (user.role is Role.MUNICIPAL_OFFICER and project.origin is not None
+            and user.municipality_id in {m.id for m in project.origin.municipalities}):
+        return True
     return bool(parts(user, project))
 
 
@@ -60,7 +66,11 @@ def visible(user: User | None) -> ColumnElement[bool]:
     if user.role is Role.ADMIN:
         return true()
     if user.role is Role.MUNICIPAL_OFFICER and user.municipality_id is not None:
-        return Project.municipalities.any(Municipality.id == user.municipality_id)
+        origin = aliased(Project)
+        from_origin = select(origin.id).where(
+            origin.id == Project.origin_project_id,
+            origin.municipalities.any(Municipality.id == user.municipality_id)).exists()
+        return or_(Project.municipalities.any(Municipality.id == user.municipality_id), from_origin)
     if user.role is Role.COMPANY_MEMBER and user.organization_id is not None:
         return or_(Project.lead_organization_id == user.organization_id,
                    Project.organizations.any(Organization.id == user.organization_id))
@@ -78,9 +88,41 @@ def can_make(user: User | None, project: Project, move: HasActors) -> bool:
     return user is not None and user.is_active and bool(move.actors & parts(user, project))
 
 
+def can_post_message(user: User | None, project: Project) -> bool:
+    """Its participants and coordinators write in a project: whoever plays a part, and members of
+    every participating organization (not the origin's officers, who only read a rollout)."""
+    if user is None or not user.is_active:
+        return False
+    if user.role is Role.COMPANY_MEMBER and user.organization_id in {o.id for o in project.organizations}:
+        return True
+    return bool(parts(user, project))
+
+
 def can_start_rollout(user: User | None, project: Project) -> bool:
     """The lead company or a coordinator of the project's fields (start_rollout still checks the stage)."""
     return user is not None and user.is_active and bool(parts(user, project) & {LEAD, COORDINATOR})
+
+
+# The text similarity (the engine's text part, without the field and track-record priors) an
+# issue needs before a rollout attaches it: genuine counterparts on the demo data are 0.1–0.25,
+# an elderly-sensor against a wild-boar crop-damage issue 0.02.
+SIMILARITY_FLOOR = 0.05
+
+
+def is_related(challenge: Challenge, fields: set[str], similarity: float) -> bool:
+    """Whether a rollout may attach this issue: open, in one of the origin's fields, and text
+    that is really alike (sharing a secondary field such as safety is not enough)."""
+    return (challenge.status is ChallengeStatus.OPEN and bool({f.key for f in challenge.fields} & fields)
+            and similarity >= SIMILARITY_FLOOR)
+
+
+def municipalities_with_officers(session: Session, ids: Iterable[int] | None = None) -> set[int]:
+    """Municipalities with at least one active officer account: someone who could accept."""
+    query = select(User.municipality_id).where(User.role == Role.MUNICIPAL_OFFICER, User.is_active.is_(True),
+                                               User.municipality_id.is_not(None)).distinct()
+    if ids is not None:
+        query = query.where(User.municipality_id.in_(list(ids)))
+    return {m for m in session.scalars(query) if m is not None}
 
 
 def participants(session: Session, project: Project) -> list[User]:

@@ -15,9 +15,12 @@ from models import (
     Challenge,
     ChallengeStatus,
     Field,
+    Invitation,
+    InvitationStatus,
     Maturity,
     Municipality,
     Organization,
+    Question,
     ShortlistEntry,
     Technology,
     User,
@@ -29,9 +32,11 @@ from ..matching import RankedChallenge, RankedTechnology, match_service
 from ..parsing import NotANumber, optional_id
 from ..policies import Permission, can
 from ..policies import catalogue as catalogue_policy
+from ..policies import invitations as invitation_policy
 from ..policies import organizations as organization_policy
 from ..search import matching_ids, text_search, words
 from .paging import Page, paginate
+from .questions import for_challenge as questions_for
 from .reference import REGIONS, all_municipalities
 
 PER_PAGE = 20
@@ -173,6 +178,9 @@ class ChallengePage:
     technologies: dict[int, Technology]
     shortlisted: dict[int, ShortlistEntry]
     history: list[AuditEvent]
+    invitations: dict[int, Invitation]  # by technology id, those the actor may see
+    proposable: list[Technology]  # the actor's own technologies it may propose here
+    questions: list[Question]  # those the actor may read
 
 
 def challenge_page(session: Session, challenge: Challenge, actor: User) -> ChallengePage:
@@ -184,9 +192,15 @@ def challenge_page(session: Session, challenge: Challenge, actor: User) -> Chall
         select(ShortlistEntry).where(ShortlistEntry.challenge_id == challenge.id)
         .options(selectinload(ShortlistEntry.technology).selectinload(Technology.organization)))} \
         if can(actor, Permission.SHORTLIST_VIEW, challenge) else {}
+    invitations = {i.technology_id: i for i in session.scalars(
+        select(Invitation).where(Invitation.challenge_id == challenge.id, invitation_policy.visible(actor))
+        .options(selectinload(Invitation.technology).selectinload(Technology.organization)))}
+    proposable = [t for t in own_technologies(session, actor) if can(actor, Permission.PROJECT_PROPOSE, (challenge, t))] \
+        if actor.organization_id is not None and can(actor, Permission.PROJECT_PROPOSE) else []
     return ChallengePage(
         challenge, [r for r in ranked if r.technology_id in technologies], technologies, shortlisted,
-        history(session, "challenge", challenge.id) if can(actor, Permission.CHALLENGE_EDIT, challenge) else [])
+        history(session, "challenge", challenge.id) if can(actor, Permission.CHALLENGE_EDIT, challenge) else [],
+        invitations, proposable, questions_for(session, challenge, actor))
 
 
 @dataclass
@@ -250,6 +264,16 @@ def open_challenge_ids_in_focus(session: Session, actor: User) -> list[int]:
                                 .order_by(Challenge.updated_at.desc(), Challenge.id.desc())))
 
 
+def pending_invitations(session: Session, actor: User) -> list[Invitation]:
+    """Invitations waiting for the actor's company to answer, newest first."""
+    if actor.organization_id is None or not can(actor, Permission.INVITATION_RESPOND):
+        return []
+    return list(session.scalars(
+        select(Invitation).where(Invitation.status == InvitationStatus.PENDING, invitation_policy.visible(actor))
+        .options(selectinload(Invitation.challenge).selectinload(Challenge.municipality),
+                 selectinload(Invitation.technology)).order_by(Invitation.id.desc())))
+
+
 def shortlisted_pairs(session: Session, challenge_ids: Iterable[int]) -> set[tuple[int, int]]:
     ids = list(challenge_ids)
     return {(c, t) for c, t in session.execute(
@@ -276,6 +300,7 @@ __all__ = [
     "organization_technologies",
     "own_challenges",
     "own_technologies",
+    "pending_invitations",
     "public_counts",
     "shortlisted_among",
     "shortlisted_pairs",

@@ -9,9 +9,19 @@ from wtforms.fields.choices import SelectChoice
 
 from models import Challenge, ChallengeStatus
 
-from ..actions import catalogue
+from ..actions import catalogue, invitations, questions
+from ..actions.questions import qa_closed
 from ..db import get_session
-from ..forms import ChallengeForm, ShortlistForm, StatusForm
+from ..forms import (
+    AnswerForm,
+    ChallengeForm,
+    DeclineInvitationForm,
+    InviteForm,
+    QaDeadlineForm,
+    QuestionForm,
+    ShortlistForm,
+    StatusForm,
+)
 from ..i18n import localized
 from ..policies import Permission, require
 from ..queries import catalogue as reads
@@ -112,16 +122,91 @@ def change_status(challenge_id: int):  # type: ignore[no-untyped-def]
         message=_("公開状態を変更しました。"), done=lambda c: url_for("challenges.show", challenge_id=c.id))
 
 
-@bp.get("/<int:challenge_id>")
-@login_required
-def show(challenge_id: int):  # type: ignore[no-untyped-def]
+def _show(challenge_id: int, *, question_form: QuestionForm | None = None, answer_form: AnswerForm | None = None,
+          answering: int | None = None, deadline_form: QaDeadlineForm | None = None) -> str:
+    """The issue's page; a form that failed comes back with what was typed and its errors."""
     session = get_session()
     user = h.actor()
     page = reads.challenge_page(session, catalogue.get_challenge(session, challenge_id, actor=user), user)
+    if deadline_form is None:
+        deadline_form = QaDeadlineForm(formdata=None)
+        deadline_form.qa_deadline.data = page.challenge.qa_deadline
+    deadline_form.version.data = page.challenge.version
     return render_template(
         "challenges/show.html", challenge=page.challenge, ranked=page.ranked, technologies=page.technologies,
         companies=group_by_organization(page.ranked, page.technologies), shortlisted=page.shortlisted,
-        history=page.history)
+        history=page.history, invitations=page.invitations, proposable=page.proposable,
+        invite_form=InviteForm(formdata=None), decline_form=DeclineInvitationForm(formdata=None),
+        questions=page.questions, qa_closed=qa_closed(page.challenge),
+        question_form=question_form or QuestionForm(formdata=None), answer_form=answer_form, answering=answering,
+        blank_answer_form=AnswerForm(formdata=None), deadline_form=deadline_form)
+
+
+@bp.get("/<int:challenge_id>")
+@login_required
+def show(challenge_id: int):  # type: ignore[no-untyped-def]
+    return _show(challenge_id)
+
+
+@bp.post("/<int:challenge_id>/questions")
+@login_required
+def ask(challenge_id: int):  # type: ignore[no-untyped-def]
+    form = QuestionForm()
+    return submit(
+        form, lambda: questions.ask(get_session(), challenge_id, actor=h.actor(), body=form.body.data or ""),
+        page=lambda: _show(challenge_id, question_form=form),
+        message=_("質問を送りました。回答があればお知らせします。"),
+        done=lambda question: url_for("challenges.show", challenge_id=challenge_id) + f"#question-{question.id}")
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@login_required
+def answer(question_id: int):  # type: ignore[no-untyped-def]
+    form = AnswerForm()
+    question = questions.get_question(get_session(), question_id, actor=h.actor())
+    challenge_id = question.challenge_id
+    return submit(
+        form, lambda: questions.answer(get_session(), question_id, actor=h.actor(), text=form.answer.data or "",
+                                       private=bool(form.private.data), reason=form.reason.data or "",
+                                       expected_version=form.version.data),
+        page=lambda: _show(challenge_id, answer_form=form, answering=question_id),
+        message=_("回答を登録しました。質問した方にお知らせします。"),
+        done=lambda _question: url_for("challenges.show", challenge_id=challenge_id) + f"#question-{question_id}")
+
+
+@bp.post("/<int:challenge_id>/qa-deadline")
+@login_required
+def set_qa_deadline(challenge_id: int):  # type: ignore[no-untyped-def]
+    form = QaDeadlineForm()
+    return submit(
+        form, lambda: questions.set_qa_deadline(get_session(), challenge_id, form.qa_deadline.data, actor=h.actor(),
+                                                expected_version=form.version.data),
+        page=lambda: _show(challenge_id, deadline_form=form),
+        message=_("質問の受付期限を保存しました。"),
+        done=lambda _none: url_for("challenges.show", challenge_id=challenge_id) + "#questions")
+
+
+@bp.post("/<int:challenge_id>/invitations")
+@login_required
+def invite(challenge_id: int):  # type: ignore[no-untyped-def]
+    form = InviteForm()
+    if form.technology_id.data is None:
+        abort(400)
+    return submit(
+        form, lambda: invitations.invite(get_session(), challenge_id, form.technology_id.data or 0, actor=h.actor(),
+                                         message=form.message.data or ""),
+        message=_("招待を送りました。企業に通知しています。"),
+        done=lambda _invitation: url_for("challenges.show", challenge_id=challenge_id) + "#invitations")
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@login_required
+def decline_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    form = DeclineInvitationForm()
+    return submit(
+        form, lambda: invitations.decline(get_session(), invitation_id, actor=h.actor(), reason=form.reason.data or ""),
+        message=_("招待を辞退しました。"),
+        done=lambda invitation: url_for("challenges.show", challenge_id=invitation.challenge_id))
 
 
 @bp.post("/<int:challenge_id>/shortlist")

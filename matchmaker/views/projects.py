@@ -18,6 +18,7 @@ from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
 from ..queries import events as event_figures
 from ..queries import projects as reads
+from ..queries.catalogue import own_technologies, pending_invitations
 from ..security import value_ids
 from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for, move_tone, offered_order
 from . import _helpers as h
@@ -37,12 +38,21 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/projects/new", methods=["GET", "POST"])
 @login_required
 def propose():  # type: ignore[no-untyped-def]
+    """Propose from a match, an invitation or an issue's page: the issue is given, and the
+    member ticks which of the organisation's technologies to propose (any open issue will do,
+    ranked or not)."""
     session = get_session()
     user = h.actor_with(Permission.PROJECT_PROPOSE)
-    challenge_ids = value_ids("challenge", request.values.getlist("challenge"))
-    technology_ids = value_ids("technology", request.values.getlist("technology"))
+    # What was ticked on the form, not the link that opened it (the form posts to the same URL).
+    values = request.form if request.method == "POST" else request.args
+    challenge_ids = value_ids("challenge", values.getlist("challenge"))
+    technology_ids = value_ids("technology", values.getlist("technology"))
     challenges = [get_challenge(session, i, actor=user) for i in challenge_ids]
     technologies = [get_technology(session, i, actor=user) for i in technology_ids]
+    choices = [t for t in own_technologies(session, user)
+               if challenges and all(can(user, Permission.PROJECT_PROPOSE, (c, t)) for c in challenges)]
+    # Admins propose for any company: they keep the technologies the link named.
+    choices += [t for t in technologies if t not in choices]
     form = ProposeForm()
     if request.method == "GET" and challenges and technologies:
         form.title.data = f"{technologies[0].title} × {challenges[0].municipality.name}"
@@ -51,7 +61,7 @@ def propose():  # type: ignore[no-untyped-def]
                                        technology_ids=technology_ids, title=form.title.data or "",
                                        summary=form.summary.data or ""),
         page=lambda: render_template("projects/propose.html", form=form, challenges=challenges,
-                                     technologies=technologies),
+                                     technologies=technologies, choices=choices),
         message=_("提案を送りました。自治体の回答を待っています。"),
         done=lambda project: url_for("projects.show", project_id=project.id))
 
@@ -101,16 +111,21 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
     project = workflow.get_project(session, project_id, actor=user)
     form = RolloutForm()
     form.pattern.choices = [SelectChoice(p.value, label) for p, label in workflow.PATTERN_LABELS.items()]
+    if request.method == "GET":
+        form.summary.data = workflow.rollout_summary_template(project)
+    chosen = set(value_ids("municipality_ids", request.form.getlist("municipality_ids")))
 
     def page() -> str:
         return render_template(
             "projects/rollout.html", project=project, recommendations=rollout.recommend(session, project), form=form,
+            chosen=chosen,
             may_start=project.stage is Stage.IMPLEMENTED and can(user, Permission.PROJECT_ROLLOUT, project))
 
-    targets = value_ids("municipality_ids", request.form.getlist("municipality_ids"))
     return submit(
-        form, lambda: workflow.start_rollout(get_session(), project_id, actor=user, municipality_ids=targets,
-                                             pattern=form.pattern.data or "", comment=form.comment.data or ""),
+        form, lambda: workflow.start_rollout(get_session(), project_id, actor=user, municipality_ids=sorted(chosen),
+                                             pattern=form.pattern.data or "", summary=form.summary.data or "",
+                                             comment=form.comment.data or "",
+                                             similarity=rollout.issue_similarity(get_session(), project)),
         page=page, message=_("横展開のプロジェクトを作成しました。"),
         done=lambda created: url_for("projects.show", project_id=created.id))
 
@@ -121,6 +136,7 @@ def inbox():  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor_with(Permission.INBOX_VIEW)
     return render_template("projects/inbox.html", waiting=reads.waiting(session, user),
+                           invitations=pending_invitations(session, user),
                            notifications=reads.notifications(session, user))
 
 

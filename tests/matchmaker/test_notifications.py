@@ -20,6 +20,9 @@ def test_every_kind_renders_in_japanese_and_english() -> None:
 
     assert notifications.render("move", params, "ja") == "「見守り」: 提案 → 協議中"
     assert notifications.render("move", params, "en") == "“見守り”: Proposed → Under discussion"
+    # Every parameter any kind names, so each kind renders.
+    params |= {"municipality": "堺市", "technology": "見守りセンサー", "company": "テスト株式会社", "challenge_id": 1,
+               "author": "山田"}
     for kind in notifications.MESSAGES:
         assert notifications.render(kind, params, "en") != notifications.render(kind, params, "ja")
 

@@ -12,8 +12,11 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 
 def _source_messages() -> set[str]:
     found = set()
+    # Without the `do` extension Jinja's extractor fails silently on templates that use it and
+    # reports none of their strings.
+    options = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS
+        str(ROOT), METHOD_MAP, options_map=options, keywords=KEYWORDS
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from models import (
     Challenge,
+    Municipality,
     Notification,
     OutboxEmail,
     Project,
@@ -121,6 +122,14 @@ def test_a_failed_move_leaves_nothing_in_the_outbox(demo_app) -> None:
     assert session.scalar(select(func.count(OutboxEmail.id))) == before
 
 
+def _municipality_id(app, name: str) -> int:
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    try:
+        return session.scalar(select(Municipality.id).where(Municipality.name == name))
+    finally:
+        session.close()
+
+
 def test_an_implemented_project_recommends_where_to_roll_out_and_links_both_ways(demo_app) -> None:
     session = demo_app.extensions["sqlalchemy_sessionmaker"]()
     origin = session.scalar(select(Project).where(Project.title == "電力データによる一人暮らし高齢者の見守り"))
@@ -132,14 +141,15 @@ def test_an_implemented_project_recommends_where_to_roll_out_and_links_both_ways
     coordinator = login(demo_app.test_client(), "coordinator")
 
     recommendations = coordinator.get(f"/projects/{origin_id}/rollout").text
-    created = coordinator.post(f"/projects/{origin_id}/rollout", data={"municipality_ids": ["1"], "pattern": "joint_order"})
+    created = coordinator.post(f"/projects/{origin_id}/rollout", data={
+        "municipality_ids": [str(_municipality_id(demo_app, "堺市"))], "pattern": "joint_order", "summary": "堺市での導入案"})
     rollout_page = coordinator.get(created.headers["Location"]).text
     origin_page = coordinator.get(f"/projects/{origin_id}").text
 
     assert "似た地域課題" in recommendations
     assert created.status_code == 302
     assert "電力データによる一人暮らし高齢者の見守り" in rollout_page and "C 共同発注" in rollout_page
-    assert "大阪市" in origin_page  # the rollout shows on its origin
+    assert "堺市" in origin_page  # the rollout shows on its origin
 
 
 def test_a_rollouts_title_does_not_depend_on_the_language_of_whoever_started_it(demo_app) -> None:
@@ -152,12 +162,13 @@ def test_a_rollouts_title_does_not_depend_on_the_language_of_whoever_started_it(
     coordinator = login(demo_app.test_client(), "coordinator")
     coordinator.post("/language", data={"lang": "en", "next": "/"})
 
-    created = coordinator.post(f"/projects/{origin_id}/rollout", data={"municipality_ids": ["1"], "pattern": "as_is"})
+    created = coordinator.post(f"/projects/{origin_id}/rollout", data={
+        "municipality_ids": [str(_municipality_id(demo_app, "堺市"))], "pattern": "as_is", "summary": "導入案"})
 
     assert created.status_code == 302
     session = demo_app.extensions["sqlalchemy_sessionmaker"]()
     rollout = session.get(Project, int(created.headers["Location"].rsplit("/", 1)[1]))
-    assert rollout.title == f"{origin_title}（大阪市への横展開）"
+    assert rollout.title == f"{origin_title}（堺市への横展開）"
     session.close()
 
 
@@ -165,7 +176,8 @@ def test_only_an_implemented_project_can_be_rolled_out(demo_app) -> None:
     project_id = _project_in(demo_app, Stage.IN_PILOT)
     coordinator = login(demo_app.test_client(), "coordinator")
 
-    response = coordinator.post(f"/projects/{project_id}/rollout", data={"municipality_ids": ["1"], "pattern": "as_is"})
+    response = coordinator.post(f"/projects/{project_id}/rollout", data={
+        "municipality_ids": [str(_municipality_id(demo_app, "堺市"))], "pattern": "as_is", "summary": "導入案"})
 
     assert response.status_code == 409
 

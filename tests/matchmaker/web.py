@@ -24,6 +24,7 @@ PASSWORDS = {
 ACCOUNTS = {
     "officer": "officer.kawachinagano@demo.matchmaker.example",
     "officer_toyonaka": "officer.toyonaka@demo.matchmaker.example",
+    "officer_toyono": "officer.toyono@demo.matchmaker.example",
     "member": "member@naniwa-mobility.example",
     "member_mimamori": "member@mimamori-tech.example",
     "coordinator": "coordinator@demo.matchmaker.example",

@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 import pytest
 from sqlalchemy.orm import Session
 
-from matchmaker.actions import accounts, catalogue, vocabulary, workflow
+from matchmaker.actions import accounts, catalogue, invitations, vocabulary, workflow
 from matchmaker.db import make_engine
 from matchmaker.domain.errors import NotFound, PermissionDenied
-from models import ChallengeStatus, MembershipStatus, Role, Stage, VocabularyEntry, vocabulary_pair_key
+from models import ChallengeStatus, Invitation, MembershipStatus, Role, Stage, VocabularyEntry, vocabulary_pair_key
 from tests import factories
 
 ACTORS = ("own_officer", "other_officer", "lead_member", "other_member", "field_coordinator", "other_coordinator",
@@ -45,6 +45,8 @@ def engine(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         rival_technology = factories.make_technology(session, rival, field_keys=("elderly",))
         pending_technology = factories.make_technology(session, pending, field_keys=("elderly",))
         accepted = factories.make_project(session, challenge, technology, stage=Stage.ACCEPTED)
+        invitation = Invitation(challenge=challenge, technology=technology, message="ぜひ")
+        session.add(invitation)
         implemented = factories.make_project(session, challenge, technology, stage=Stage.IMPLEMENTED)
         users = {
             "own_officer": factories.make_user(session, Role.MUNICIPAL_OFFICER, municipality=own),
@@ -61,7 +63,7 @@ def engine(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         session.commit()
         World.ids = {
             "synonym": synonym.id,
-            "own": own.id, "lead": lead.id, "pending": pending.id, "challenge": challenge.id, "draft": draft.id,
+            "own": own.id, "other": other.id, "invitation": invitation.id, "lead": lead.id, "pending": pending.id, "challenge": challenge.id, "draft": draft.id,
             "technology": technology.id, "rival_technology": rival_technology.id,
             "pending_technology": pending_technology.id, "accepted": accepted.id, "implemented": implemented.id,
             **{f"user:{name}": user.id for name, user in users.items()},
@@ -118,6 +120,11 @@ TABLE: dict[str, tuple[Act, tuple[str, ...]]] = {
         lambda s, a: workflow.propose(s, actor=a, challenge_ids=[i("challenge")], technology_ids=[i("technology")],
                                       title="提案", summary=""),
         (DENIED, DENIED, OK, DENIED, DENIED, DENIED, OK)),
+    "invite a company to propose": (
+        lambda s, a: invitations.invite(s, i("challenge"), i("rival_technology"), actor=a, message="ご提案ください"),
+        (OK, DENIED, DENIED, DENIED, DENIED, DENIED, OK)),
+    "decline an invitation": (lambda s, a: invitations.decline(s, i("invitation"), actor=a, reason="体制が組めない"),
+                              (DENIED, HIDDEN, OK, HIDDEN, DENIED, DENIED, OK)),
     "see a project": (lambda s, a: workflow.get_project(s, i("accepted"), actor=a),
                       (OK, HIDDEN, OK, HIDDEN, OK, HIDDEN, OK)),
     "cancel a project": (lambda s, a: workflow.make_move(s, i("accepted"), "cancel",
@@ -126,8 +133,8 @@ TABLE: dict[str, tuple[Act, tuple[str, ...]]] = {
     "withdraw a proposal": (lambda s, a: workflow.make_move(s, i("accepted"), "withdraw",
                                                             workflow.MoveInput(None, comment="理由"), actor=a),
                             (DENIED, HIDDEN, OK, HIDDEN, DENIED, HIDDEN, OK)),
-    "start a rollout": (lambda s, a: workflow.start_rollout(s, i("implemented"), actor=a, municipality_ids=[1],
-                                                            pattern="as_is"),
+    "start a rollout": (lambda s, a: workflow.start_rollout(s, i("implemented"), actor=a, municipality_ids=[i("other")],
+                                                            pattern="as_is", summary="豊中市での導入案"),
                         (DENIED, HIDDEN, OK, HIDDEN, OK, HIDDEN, OK)),
     "review an application": (lambda s, a: accounts.review_membership(s, i("pending"), actor=a, approve=True),
                               (DENIED, DENIED, DENIED, DENIED, OK, OK, OK)),
