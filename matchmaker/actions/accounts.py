@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import (
+    AlertTask,
     Field,
     MemberCategory,
     MembershipStatus,
@@ -21,6 +22,7 @@ from models import (
     OrganizationKind,
     OutboxEmail,
     Role,
+    Technology,
     User,
     normalize_email,
     utcnow,
@@ -198,6 +200,7 @@ class MembershipApplication:
     member_name: str
     member_email: str
     password: str
+    locale: str | None = None  # the language the applicant used: their mails are in it
 
 
 def apply_for_membership(session: Session, data: MembershipApplication) -> Organization | None:
@@ -237,13 +240,15 @@ def apply_for_membership(session: Session, data: MembershipApplication) -> Organ
         contact_email=contact_email, contact_phone=phone,
     )
     member = User(email=member_email, display_name=member_name, role=Role.COMPANY_MEMBER,
-                  password_hash=password_hash, organization=organization, is_active=False)
+                  password_hash=password_hash, organization=organization, is_active=False,
+                  locale=data.locale if data.locale in ("ja", "en") else None)
     session.add_all([organization, member])
     session.flush()
     record_change(session, actor=None, entity_type="organization", entity_id=organization.id,
                   action="organization:apply", after={"name": name, "status": "pending", "member": member_email})
     # The applicant hears it arrived; the coordinators that it waits for them.
-    session.add(OutboxEmail(recipient=member_email, kind="application_received", params={"organization": name}))
+    session.add(OutboxEmail(recipient=member_email, locale=member.locale, kind="application_received",
+                            params={"organization": name}))
     reviewers = list(session.scalars(select(User).where(User.role == Role.COORDINATOR, User.is_active.is_(True))
                                      .order_by(User.id)))
     digests.notify(session, reviewers, "application_pending",
@@ -287,6 +292,9 @@ def review_membership(session: Session, organization_id: int, *, actor: User, ap
     record_change(session, actor=actor, entity_type="organization", entity_id=organization.id,
                   action="organization:approve" if approve else "organization:reject",
                   before={"status": "pending"}, after={"status": organization.membership_status.value}, reason=reason)
+    if approve:  # its technologies become matchable now: tell the officers they fit, as for new ones
+        for technology_id in session.scalars(select(Technology.id).where(Technology.organization_id == organization.id)):
+            session.add(AlertTask(subject="technology", subject_id=technology_id))
     for member in organization.members:
         session.add(OutboxEmail(recipient=member.email, locale=member.locale,
                                 kind="application_approved" if approve else "application_rejected",

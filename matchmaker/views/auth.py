@@ -11,6 +11,7 @@ from ..actions import accounts
 from ..auth import SignedInUser
 from ..db import get_session
 from ..errors import ValidationError, status_of
+from ..i18n import current_language
 from ..forms import LoginForm, MembershipForm, PasswordChangeForm
 from ..matching import reading_session
 from ._forms import submit
@@ -91,6 +92,7 @@ def apply():  # type: ignore[no-untyped-def]
         form, lambda: accounts.apply_for_membership(get_session(), accounts.MembershipApplication(
             **{name: form[name].data or "" for name in (
                 "organization_name", "organization_name_kana", "member_category", "website", "description",
-                "contact_email", "contact_phone", "member_name", "member_email", "password")})),
+                "contact_email", "contact_phone", "member_name", "member_email", "password")},
+            locale=current_language())),
         page=lambda: render_template("auth/join.html", form=form),
         answer=lambda _organization: render_template("auth/join_done.html"))

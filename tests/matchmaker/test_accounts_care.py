@@ -176,3 +176,12 @@ def test_a_company_invites_a_colleague_who_sets_a_password_and_can_be_deactivate
     assert session.get(Organization, own).description == "更新した紹介"
     assert session.scalar(select(OutboxEmail.id).where(OutboxEmail.kind == "invitation")) is not None
     session.close()
+
+
+def test_an_application_made_in_english_is_answered_in_english(app_) -> None:
+    client = app_.test_client()
+    client.post("/language", data={"lang": "en", "next": "/join"})
+    client.post("/join", data=_application(organization_name="English Apply Ltd.", member_email="en@apply.example.jp"))
+
+    (received,) = _mails(app_, "en@apply.example.jp")
+    assert str(received["Subject"]) == "[OSPF Matching] Membership application received: English Apply Ltd."
