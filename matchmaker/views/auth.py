@@ -11,8 +11,8 @@ from ..actions import accounts
 from ..auth import SignedInUser
 from ..db import get_session
 from ..errors import ValidationError, status_of
-from ..i18n import current_language
 from ..forms import LoginForm, MembershipForm, PasswordChangeForm
+from ..i18n import current_language
 from ..matching import reading_session
 from ._forms import submit
 from ._helpers import actor
