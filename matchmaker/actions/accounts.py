@@ -144,8 +144,9 @@ def check_credentials(session: Session, email: str, password: str) -> int:
     if not user.is_active:
         # Only someone who knows the password learns why: an application still waiting or
         # refused. Anyone else got the generic answer above, after the same work.
-        status = user.organization.membership_status if user.organization is not None else None
-        raise ValidationError(_APPLICATION_MESSAGES.get(status, _GENERIC_LOGIN_ERROR))
+        message = (_APPLICATION_MESSAGES.get(user.organization.membership_status, _GENERIC_LOGIN_ERROR)
+                   if user.organization is not None else _GENERIC_LOGIN_ERROR)
+        raise ValidationError(message)
     return user.id
 
 

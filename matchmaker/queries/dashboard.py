@@ -7,6 +7,7 @@ Every figure counts only the projects the viewer may open, and is aggregated by 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import statistics
 from collections import defaultdict
@@ -31,10 +32,11 @@ from models import (
 from models.workflow import project_challenges, project_municipalities, project_technologies
 from scoring.spreadsheet import safe_cell
 
+from .. import jptime
 from ..actions.workflow import STAGE_LABELS
 from ..i18n import localized
 from ..policies import projects as project_policy
-from ..reference_labels import join_names, municipality_name
+from ..reference_labels import join_names
 
 SPANS = [(Stage.PROPOSED, Stage.ACCEPTED), (Stage.ACCEPTED, Stage.PILOT_REQUESTED),
          (Stage.PILOT_REQUESTED, Stage.PILOT_APPROVED), (Stage.PILOT_APPROVED, Stage.IN_PILOT),
@@ -51,8 +53,53 @@ class Table:
     rows: list[list[Any]]
 
 
-def _visible_ids(actor: User) -> Select[Any]:
-    return select(Project.id).where(project_policy.visible(actor))
+@dataclass(frozen=True)
+class Period:
+    """Which projects the figures count: those proposed from `start` (inclusive) to `end`
+    (exclusive), days in Japan time; None on either side leaves it open. A fiscal year is
+    1 April to the next 1 April."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @classmethod
+    def fiscal_year(cls, year: int) -> Period:
+        return cls(dt.date(year, 4, 1), dt.date(year + 1, 4, 1))
+
+    def where(self, column: Any) -> list[Any]:
+        """SQL conditions on a UTC timestamp column for this period's Japan-time days."""
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= _utc_midnight(self.start))
+        if self.end is not None:
+            conditions.append(column < _utc_midnight(self.end))
+        return conditions
+
+
+ALL_TIME = Period()
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=jptime.JST).astimezone(dt.UTC)
+
+
+def fiscal_years(session: Session, actor: User) -> list[int]:
+    """The fiscal years from the first visible project's to this one, newest first (the filter's choices)."""
+    first = session.scalar(select(func.min(Project.created_at)).where(project_policy.visible(actor)))
+    current = jptime.fiscal_year(jptime.today())
+    start = min(jptime.fiscal_year(first), current) if first is not None else current
+    return list(range(current, start - 1, -1))
+
+
+def _visible_ids(actor: User, period: Period) -> Select[Any]:
+    """The projects the actor may open that were proposed in the period: what every figure counts."""
+    return select(Project.id).where(project_policy.visible(actor), *period.where(Project.created_at))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    ids: Select[Any]  # the visible projects proposed in the period: what the figures count
+    any_time: Select[Any]  # every visible project (a rollout in the period may come from an older origin)
 
 
 def _stage_header() -> list[str]:
@@ -66,14 +113,14 @@ def _cross_tab(rows: Any) -> dict[Any, dict[Stage, int]]:
     return table
 
 
-def _stages(session: Session, actor: User) -> Table:
-    counts = dict(session.execute(select(Project.stage, func.count()).where(Project.id.in_(_visible_ids(actor)))
+def _stages(session: Session, scope: _Scope) -> Table:
+    counts = dict(session.execute(select(Project.stage, func.count()).where(Project.id.in_(scope.ids))
                                   .group_by(Project.stage)).all())
     return Table("stages", _l("段階別のプロジェクト数"), [str(_l("段階")), str(_l("件数"))],
                  [[str(STAGE_LABELS[s]), counts.get(s, 0)] for s in Stage])
 
 
-def _by_field(session: Session, actor: User) -> Table:
+def _by_field(session: Session, scope: _Scope) -> Table:
     # A project's fields are those of its issues and of its technologies, each counted once.
     project_field = union(
         select(project_challenges.c.project_id, challenge_fields.c.field_id)
@@ -84,40 +131,42 @@ def _by_field(session: Session, actor: User) -> Table:
     rows = session.execute(
         select(project_field.c.field_id, Project.stage, func.count())
         .join(Project, Project.id == project_field.c.project_id)
-        .where(Project.id.in_(_visible_ids(actor))).group_by(project_field.c.field_id, Project.stage)).all()
+        .where(Project.id.in_(scope.ids)).group_by(project_field.c.field_id, Project.stage)).all()
     table = _cross_tab(rows)
     fields = session.scalars(select(Field).where(Field.id.in_(list(table))).order_by(Field.position))
     return Table("by_field", _l("分野別・段階別のプロジェクト数"), [str(_l("分野")), *_stage_header(), str(_l("合計"))],
                  [[localized(f), *(table[f.id].get(s, 0) for s in Stage), sum(table[f.id].values())] for f in fields])
 
 
-def _by_municipality(session: Session, actor: User) -> Table:
+def _by_municipality(session: Session, scope: _Scope) -> Table:
     rows = session.execute(
-        select(Municipality.name, Project.stage, func.count())
-        .select_from(project_municipalities)
-        .join(Municipality, Municipality.id == project_municipalities.c.municipality_id)
+        select(project_municipalities.c.municipality_id, Project.stage, func.count())
         .join(Project, Project.id == project_municipalities.c.project_id)
-        .where(Project.id.in_(_visible_ids(actor))).group_by(Municipality.name, Project.stage)).all()
+        .where(Project.id.in_(scope.ids)).group_by(project_municipalities.c.municipality_id, Project.stage)).all()
     table = _cross_tab(rows)
+    # The official order of the local government codes (大阪市 271004 first, 千早赤阪村 last), as
+    # every prefectural list has it: never the character-code order of the names.
+    municipalities = session.scalars(select(Municipality).where(Municipality.id.in_(list(table)))
+                                     .order_by(Municipality.code))
     return Table("by_municipality", _l("自治体別・段階別のプロジェクト数"),
                  [str(_l("自治体")), *_stage_header(), str(_l("合計"))],
-                 [[municipality_name(name), *(counts.get(s, 0) for s in Stage), sum(counts.values())]
-                  for name, counts in sorted(table.items())])
+                 [[localized(m), *(table[m.id].get(s, 0) for s in Stage), sum(table[m.id].values())]
+                  for m in municipalities])
 
 
-def _first_reached(session: Session, actor: User) -> list[tuple[int, Stage, Any]]:
+def _first_reached(session: Session, visible: Select[Any]) -> list[tuple[int, Stage, Any]]:
     """(project, stage, when it first reached that stage) for the visible projects."""
     return [tuple(r) for r in session.execute(  # type: ignore[misc]
         select(ProjectStageChange.project_id, ProjectStageChange.to_stage, func.min(ProjectStageChange.at))
-        .where(ProjectStageChange.project_id.in_(_visible_ids(actor)))
+        .where(ProjectStageChange.project_id.in_(visible))
         .group_by(ProjectStageChange.project_id, ProjectStageChange.to_stage)).all()]
 
 
-def _conversion(session: Session, actor: User) -> Table:
-    proposed = session.scalar(select(func.count()).select_from(_visible_ids(actor).subquery())) or 0
+def _conversion(session: Session, scope: _Scope) -> Table:
+    proposed = session.scalar(select(func.count()).select_from(scope.ids.subquery())) or 0
     reached = dict(session.execute(
         select(ProjectStageChange.to_stage, func.count(func.distinct(ProjectStageChange.project_id)))
-        .where(ProjectStageChange.project_id.in_(_visible_ids(actor)),
+        .where(ProjectStageChange.project_id.in_(scope.ids),
                ProjectStageChange.to_stage.in_([Stage.IN_PILOT, Stage.IMPLEMENTED]))
         .group_by(ProjectStageChange.to_stage)).all())
     piloted, implemented = reached.get(Stage.IN_PILOT, 0), reached.get(Stage.IMPLEMENTED, 0)
@@ -133,9 +182,9 @@ def _conversion(session: Session, actor: User) -> Table:
     ])
 
 
-def _durations(session: Session, actor: User) -> Table:
+def _durations(session: Session, scope: _Scope) -> Table:
     reached: dict[int, dict[Stage, Any]] = defaultdict(dict)
-    for project_id, stage, at in _first_reached(session, actor):
+    for project_id, stage, at in _first_reached(session, scope.ids):
         reached[project_id][stage] = at
     rows = []
     for start, end in SPANS:
@@ -145,38 +194,40 @@ def _durations(session: Session, actor: User) -> Table:
     return Table("durations", _l("段階間の日数（中央値）"), [str(_l("区間")), str(_l("件数")), str(_l("日数の中央値"))], rows)
 
 
-def _rollouts(session: Session, actor: User) -> Table:
+def _rollouts(session: Session, scope: _Scope) -> Table:
     origins: list[tuple[int, int]] = [tuple(r) for r in session.execute(  # type: ignore[misc]
-        select(Project.origin_project_id, Project.id).where(Project.origin_project_id.in_(_visible_ids(actor)),
-                                                            Project.id.in_(_visible_ids(actor)))
+        select(Project.origin_project_id, Project.id).where(Project.origin_project_id.in_(scope.any_time),
+                                                            Project.id.in_(scope.ids))
         .order_by(Project.origin_project_id, Project.id))]
     rollout_ids = [rollout_id for _, rollout_id in origins]
-    places: dict[int, list[str]] = defaultdict(list)
-    for project_id, name in session.execute(
-            select(project_municipalities.c.project_id, Municipality.name)
+    places: dict[int, list[Municipality]] = defaultdict(list)
+    for project_id, municipality in session.execute(
+            select(project_municipalities.c.project_id, Municipality)
             .join(Municipality, Municipality.id == project_municipalities.c.municipality_id)
             .where(project_municipalities.c.project_id.in_(rollout_ids)).order_by(Municipality.code)):
-        places[project_id].append(name)
+        places[project_id].append(municipality)
     by_origin: dict[int, list[int]] = defaultdict(list)
     for origin_id, rollout_id in origins:
         by_origin[origin_id].append(rollout_id)
     titles = dict(session.execute(select(Project.id, Project.title).where(Project.id.in_(list(by_origin)))).all())
     return Table("rollouts", _l("横展開の実績"), [str(_l("元のプロジェクト")), str(_l("横展開の数")), str(_l("展開先"))],
-                 [[titles[origin_id], len(rollouts), join_names(n for r in rollouts for n in places[r])]
+                 [[titles[origin_id], len(rollouts), join_names(m for r in rollouts for m in places[r])]
                   for origin_id, rollouts in sorted(by_origin.items())])
 
 
-_BUILDERS: dict[str, Callable[[Session, User], Table]] = {
+_BUILDERS: dict[str, Callable[[Session, _Scope], Table]] = {
     "stages": _stages, "by_field": _by_field, "by_municipality": _by_municipality, "conversion": _conversion,
     "durations": _durations, "rollouts": _rollouts,
 }
 
 
-def build(session: Session, *, actor: User, only: str | None = None) -> dict[str, Table]:
-    """The figures over the projects the actor may see (nobody counts what they cannot open);
-    `only` builds just that table, for one CSV. An unknown key gives an empty dict."""
+def build(session: Session, *, actor: User, only: str | None = None, period: Period = ALL_TIME) -> dict[str, Table]:
+    """The figures over the projects the actor may see (nobody counts what they cannot open),
+    proposed within `period`; `only` builds just that table, for one CSV. An unknown key gives
+    an empty dict."""
     keys = KEYS if only is None else [k for k in KEYS if k == only]
-    return {key: _BUILDERS[key](session, actor) for key in keys}
+    scope = _Scope(_visible_ids(actor, period), _visible_ids(actor, ALL_TIME))
+    return {key: _BUILDERS[key](session, scope) for key in keys}
 
 
 def to_csv(table: Table) -> bytes:

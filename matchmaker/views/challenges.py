@@ -44,12 +44,18 @@ def index():  # type: ignore[no-untyped-def]
                            municipalities=all_municipalities(session), regions=REGIONS, args=request.args)
 
 
-def _form(obj: Challenge | None = None) -> ChallengeForm:
+# The fields of the edit form, compared with the saved version after a conflict.
+EDITED = ("title", "description", "field_keys", "target", "budget_range", "desired_start", "available_data")
+
+
+def _form(obj: Challenge | None = None, *, saved: bool = False) -> ChallengeForm:
+    """The form; filled from `obj` on a GET, or (saved=True) from the saved row whatever the request."""
     session = get_session()
-    form = ChallengeForm(obj=obj if request.method == "GET" else None)
+    fill = obj is not None and (saved or request.method == "GET")
+    form = ChallengeForm(formdata=None, obj=obj) if saved else ChallengeForm(obj=obj if fill else None)
     form.field_keys.choices = [SelectChoice(f.key, localized(f)) for f in all_fields(session)]
     form.municipality_id.choices = [SelectChoice(str(m.id), localized(m)) for m in all_municipalities(session)]
-    if obj is not None and request.method == "GET":
+    if obj is not None and fill:
         form.field_keys.data = [f.key for f in obj.fields]
         form.budget_range.data = obj.budget_range.value
         form.municipality_id.data = str(obj.municipality_id)
@@ -84,11 +90,12 @@ def edit(challenge_id: int):  # type: ignore[no-untyped-def]
     challenge = catalogue.get_challenge(get_session(), challenge_id, actor=user)
     require(user, Permission.CHALLENGE_EDIT, challenge)  # refuse before showing the form
     form = _form(challenge)
+    conflict = onto_saved_version(form, Challenge, challenge_id, lambda saved: _form(saved, saved=True), EDITED)
     return submit(
         form, lambda: catalogue.update_challenge(get_session(), challenge_id, _input(form), actor=user,
                                                  expected_version=form.version.data),
-        page=lambda: render_template("challenges/form.html", form=form, challenge=challenge),
-        on_conflict=onto_saved_version(form, Challenge, challenge_id),
+        page=lambda: render_template("challenges/form.html", form=form, challenge=challenge, conflict=conflict),
+        on_conflict=conflict,
         message=_("地域課題を更新しました。"), done=lambda c: url_for("challenges.show", challenge_id=c.id))
 
 

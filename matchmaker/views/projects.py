@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -9,14 +11,17 @@ from wtforms.fields.choices import SelectChoice
 
 from models import Stage
 
-from .. import rollout
+from .. import dashboard_charts, rollout
 from ..actions import workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
 from ..forms import ButtonForm, ProposeForm, RolloutForm
+from ..japanese_input import parse_date
+from ..parsing import NotANumber, parse_int
 from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
 from ..queries import events as event_figures
+from ..queries import dashboard_lists
 from ..queries import projects as reads
 from ..queries.catalogue import own_technologies, pending_invitations
 from ..security import value_ids
@@ -148,20 +153,65 @@ def mark_read():  # type: ignore[no-untyped-def]
                   done=lambda _count: url_for("projects.inbox"))
 
 
+def _dashboard_period() -> tuple[dashboard_figures.Period, dict[str, str], list[str]]:
+    """The period the dashboard's figures cover, from `fy` (a fiscal year, 2026 = 令和8年度) or
+    `from`/`to` (days, both inclusive, any way people write a date); with the query arguments to
+    carry into the CSV links and the errors to show. A filter that does not parse is reported and
+    left out, never guessed."""
+    args = {k: request.args.get(k, "").strip() for k in ("fy", "from", "to") if request.args.get(k, "").strip()}
+    errors: list[str] = []
+    if "fy" in args:
+        try:
+            year = parse_int(args["fy"], minimum=2000, maximum=2100)
+        except NotANumber:
+            errors.append(_("年度は一覧から選んでください。"))
+            args.pop("fy")
+        else:
+            return dashboard_figures.Period.fiscal_year(year), {"fy": str(year)}, errors
+    days: dict[str, dt.date] = {}
+    for key in ("from", "to"):
+        if key in args:
+            try:
+                days[key] = parse_date(args[key])
+            except ValueError:
+                errors.append(_("期間の日付は 2026-04-01 や 2026年4月1日 のように入力してください。"))
+                args.pop(key)
+    if "from" in days and "to" in days and days["from"] > days["to"]:
+        errors.append(_("期間の開始日が終了日より後になっています。"))
+        return dashboard_figures.ALL_TIME, {}, errors
+    period = dashboard_figures.Period(days.get("from"), days["to"] + dt.timedelta(days=1) if "to" in days else None)
+    return period, {k: days[k].isoformat() for k in days}, errors
+
+
 @bp.get("/dashboard")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
     user = h.actor_with(Permission.DASHBOARD_VIEW)
-    tables = dashboard_figures.build(get_session(), actor=user)
-    return render_template("projects/dashboard.html", tables=tables,
-                           event_proposals=event_figures.proposals_per_event(get_session(), user))
+    session = get_session()
+    period, args, errors = _dashboard_period()
+    tables = dashboard_figures.build(session, actor=user, period=period)
+    return render_template("projects/dashboard.html", tables=tables, args=args, errors=errors,
+                           fiscal_years=dashboard_figures.fiscal_years(session, user),
+                           charts=dashboard_charts.charts(tables), list_keys=dashboard_lists.LIST_KEYS,
+                           event_proposals=event_figures.proposals_per_event(session, user)), \
+        400 if errors else 200
 
 
 @bp.get("/dashboard/<key>.csv")
 @login_required
 def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session(), actor=h.actor_with(Permission.DASHBOARD_VIEW), only=key)
-    if key not in tables:
-        abort(404)
-    return Response(dashboard_figures.to_csv(tables[key]), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=ospf-{key}.csv"})
+    user = h.actor_with(Permission.DASHBOARD_VIEW)
+    session = get_session()
+    period, args, errors = _dashboard_period()
+    if errors:
+        abort(400, description=" ".join(errors))
+    if key in dashboard_lists.LISTS:
+        table = dashboard_lists.LISTS[key](session, user, period)
+    else:
+        tables = dashboard_figures.build(session, actor=user, only=key, period=period)
+        if key not in tables:
+            abort(404)
+        table = tables[key]
+    suffix = "".join(f"-{args[k]}" for k in ("fy", "from", "to") if k in args)
+    return Response(dashboard_figures.to_csv(table), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=ospf-{key}{suffix}.csv"})

@@ -33,13 +33,19 @@ def index():  # type: ignore[no-untyped-def]
                            municipalities=all_municipalities(session), args=request.args)
 
 
-def _form(obj: Technology | None = None) -> TechnologyForm:
+# The fields of the edit form, compared with the saved version after a conflict.
+EDITED = ("title", "description", "field_keys", "maturity", "price_band", "deployed_municipality_ids")
+
+
+def _form(obj: Technology | None = None, *, saved: bool = False) -> TechnologyForm:
+    """The form; filled from `obj` on a GET, or (saved=True) from the saved row whatever the request."""
     session = get_session()
-    form = TechnologyForm(obj=obj if request.method == "GET" else None)
+    fill = obj is not None and (saved or request.method == "GET")
+    form = TechnologyForm(formdata=None, obj=obj) if saved else TechnologyForm(obj=obj if fill else None)
     form.field_keys.choices = [SelectChoice(f.key, localized(f)) for f in all_fields(session)]
     form.deployed_municipality_ids.choices = [SelectChoice(str(m.id), localized(m)) for m in all_municipalities(session)]
     form.organization_id.choices = [SelectChoice(str(o.id), o.name) for o in reads.listed_organizations(session)]
-    if obj is not None and request.method == "GET":
+    if obj is not None and fill:
         form.field_keys.data = [f.key for f in obj.fields]
         form.maturity.data = obj.maturity.value
         form.price_band.data = obj.price_band.value
@@ -76,11 +82,12 @@ def edit(technology_id: int):  # type: ignore[no-untyped-def]
     technology = catalogue.get_technology(get_session(), technology_id, actor=user)
     require(user, Permission.TECHNOLOGY_EDIT, technology)  # refuse before showing the form
     form = _form(technology)
+    conflict = onto_saved_version(form, Technology, technology_id, lambda saved: _form(saved, saved=True), EDITED)
     return submit(
         form, lambda: catalogue.update_technology(get_session(), technology_id, _input(form), actor=user,
                                                   expected_version=form.version.data),
-        page=lambda: render_template("technologies/form.html", form=form, technology=technology),
-        on_conflict=onto_saved_version(form, Technology, technology_id),
+        page=lambda: render_template("technologies/form.html", form=form, technology=technology, conflict=conflict),
+        on_conflict=conflict,
         message=_("技術・ソリューションを更新しました。"), done=lambda t: url_for("technologies.show", technology_id=t.id))
 
 

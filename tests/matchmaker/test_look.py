@@ -178,3 +178,33 @@ def test_a_pending_applicant_is_told_only_with_the_right_password(demo_app, pass
     assert response.status_code == 400
     assert ("入会申請は審査中です" in response.text) is told_pending
     assert ("メールアドレスまたはパスワードが正しくありません" in response.text) is not told_pending
+
+
+# -- the edit conflict shows what changed --------------------------------------------------
+def test_a_stale_edit_shows_the_saved_values_beside_the_typed_ones_and_needs_the_new_version(demo_app) -> None:
+    cid = _own_challenge(demo_app)
+    officer = login(demo_app.test_client(), "officer")
+    admin = login(demo_app.test_client(), "admin")
+    original = _read(demo_app, lambda s: s.get(Challenge, cid))
+    base = {"title": original.title, "description": original.description, "field_keys": ["mobility"],
+            "target": original.target, "budget_range": original.budget_range.value, "desired_start": "",
+            "available_data": original.available_data, "status": "open"}
+    # The admin saves a new title first; the officer, on the old version, changes the target.
+    assert admin.post(f"/challenges/{cid}/edit", data={**base, "title": "管理者が直した課題名", "version": "1"}).status_code == 302
+    typed = {**base, "target": "officer が入力した対象", "version": "1"}
+
+    stale = officer.post(f"/challenges/{cid}/edit", data=typed)
+    conflict = stale.text[stale.text.index('id="conflict-title"'):stale.text.index("</table>")]
+    carried = re.search(r'<input id="version" name="version" type="hidden" value="(\d+)">', stale.text)
+    again_stale = officer.post(f"/challenges/{cid}/edit", data=typed)  # still the old version: refused again
+    deliberate = officer.post(f"/challenges/{cid}/edit", data={**typed, "version": "2"})
+
+    assert stale.status_code == 409
+    assert re.search(r"<th scope=\"row\">課題名</th><td[^>]*>管理者が直した課題名</td><td[^>]*>" + re.escape(original.title), conflict)
+    assert "officer が入力した対象" in conflict and original.target in conflict
+    assert "課題の内容" not in conflict  # unchanged fields are not listed
+    assert carried is not None and carried[1] == "2"  # the form is now aimed at the saved version
+    assert again_stale.status_code == 409
+    assert deliberate.status_code == 302
+    assert _read(demo_app, lambda s: (s.get(Challenge, cid).title, s.get(Challenge, cid).target)) == (
+        original.title, "officer が入力した対象")
