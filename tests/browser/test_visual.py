@@ -94,19 +94,21 @@ def visual_server(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "visual-test", "PASSWORD_HASH_METHOD": FAST_HASH})
     session = app.extensions["sqlalchemy_sessionmaker"]()
     with app.app_context():
-        accounts.apply_for_membership(session, accounts.MembershipApplication(
+        applicant = accounts.apply_for_membership(session, accounts.MembershipApplication(
             organization_name="みらい防災テック株式会社", organization_name_kana="みらいぼうさいてっく",
             member_category="corporate", website="https://mirai-bousai.example.jp",
             description="河川の水位を見守るセンサーと避難情報の配信。", contact_email="info@mirai-bousai.example.jp",
             contact_phone="06-1234-5678", member_name="防災 花子", member_email="hanako@mirai-bousai.example.jp",
             password="long-enough-pass"))
     session.commit()
+    assert applicant is not None
     kawachinagano = session.scalar(select(Municipality.id).where(Municipality.name == "河内長野市"))
     ids = {
         "challenge": session.scalar(select(Challenge.id).where(Challenge.municipality_id == kawachinagano)
                                     .order_by(Challenge.id)),
         "technology": session.scalar(select(Technology.id).where(Technology.title.like("AIオンデマンド乗合交通%"))),
         "project": session.scalar(select(Project.id).where(Project.stage == Stage.IN_PILOT).order_by(Project.id)),
+        "application": applicant.id,
         "pending_pilot": session.scalar(select(Project.id).where(Project.stage == Stage.PILOT_REQUESTED)
                                         .order_by(Project.id)),
         "organization": session.scalar(select(Organization.id).where(Organization.name == "なにわモビリティ株式会社")),
@@ -131,9 +133,11 @@ def _pages(role: str, ids: dict) -> list[str]:
               "/projects", f"/projects/{ids['project']}", "/inbox", "/dashboard"]
     return {
         "anonymous": ["/", "/login", "/join", "/password/forgot", f"/unsubscribe/{ids['unsubscribe']}"],
-        "officer": ["/municipality", *common, "/account/notifications"],
-        "member": ["/company", *common, "/account/notifications", f"/organizations/{ids['organization']}/manage"],
-        "coordinator": ["/coordination", f"/projects/{ids['pending_pilot']}", "/dashboard", "/account/notifications"],
+        "officer": ["/municipality", *common, "/account/notifications", f"/challenges/{ids['challenge']}/close"],
+        "member": ["/company", *common, "/account/notifications", f"/organizations/{ids['organization']}/manage",
+                   f"/technologies/{ids['technology']}/retire"],
+        "coordinator": ["/coordination", f"/projects/{ids['pending_pilot']}", "/dashboard", "/account/notifications",
+                        f"/coordination/applications/{ids['application']}/reject"],
     }[role]
 
 
