@@ -20,8 +20,8 @@ from ..japanese_input import parse_date
 from ..parsing import NotANumber, parse_int
 from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
-from ..queries import events as event_figures
 from ..queries import dashboard_lists
+from ..queries import events as event_figures
 from ..queries import projects as reads
 from ..queries.catalogue import own_technologies, pending_invitations
 from ..security import value_ids
