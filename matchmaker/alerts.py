@@ -193,6 +193,8 @@ def _for_technology(app: Flask, session: Session, technology_id: int) -> list[Al
 def init_app(app: Flask) -> None:
     from . import jobs
 
+    digests.init_app(app)
+
     def collect(session: Session, _context: object) -> None:
         new = [t for t in session.new if isinstance(t, AlertTask)]
         if new:

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -208,3 +210,17 @@ def set_delivery(session: Session, user_id: int, kind: str, delivery: Delivery) 
         return False
     row.delivery = delivery
     return True
+
+
+# -- command line -----------------------------------------------------------------------------
+@click.command("send-digests")
+@click.option("--period", type=click.Choice(sorted(PERIODS)), required=True)
+@click.option("--force", is_flag=True, help="Send what is waiting even if this period's digest went out already.")
+@with_appcontext
+def send_digests_command(period: str, force: bool) -> None:
+    """Send the daily or weekly digest now (the jobs do it at DIGEST_HOUR_JST by themselves)."""
+    click.echo(f"{send_digests(current_app._get_current_object(), period, force=force)} digest mail(s) queued")  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(send_digests_command)

@@ -172,3 +172,16 @@ def test_every_notification_kind_has_a_label_and_a_subject_in_both_languages() -
         assert notifications.translate("en", label) != label, kind
         subject = notifications.SUBJECTS.get(kind, notifications.SUBJECT)
         assert notifications.translate("en", subject) != subject, kind
+
+
+def test_the_send_digests_command_sends_what_waits(app, forum) -> None:
+    session, people, things = forum
+    a_week_of_events(session, people, things)
+
+    result = app.test_cli_runner().invoke(args=["send-digests", "--period", "weekly", "--force"])
+    again = app.test_cli_runner().invoke(args=["send-digests", "--period", "weekly", "--force"])
+    wrong = app.test_cli_runner().invoke(args=["send-digests", "--period", "monthly"])
+
+    assert result.exit_code == 0 and result.output.strip() == "2 digest mail(s) queued"
+    assert again.output.strip() == "0 digest mail(s) queued"
+    assert wrong.exit_code == 2
