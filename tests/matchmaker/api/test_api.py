@@ -125,11 +125,13 @@ def test_pages_still_require_csrf_and_the_api_does_not(demo_app, tmp_path, monke
         secret = token_for(app, "officer")
         page = app.test_client().post("/settings/tokens", data={"name": "x", "scope": "read"})
         api = app.test_client().post("/api/v1/challenges", json=NEW_CHALLENGE, headers=bearer(secret))
+        nowhere = app.test_client().post("/api/v1/nowhere", json={}, headers=bearer(secret))
     finally:
         dispose(app)
 
     assert page.status_code == 400
     assert api.status_code == 201
+    assert nowhere.status_code in (400, 404) and set(nowhere.json["error"]) == {"code", "message"}
 
 
 def test_last_use_moves_at_most_once_a_minute(demo_app, monkeypatch) -> None:
@@ -311,7 +313,8 @@ def test_validation_is_the_pages_validation(demo_app) -> None:
     assert answer.status_code == 400 and answer.json["error"]["code"] == "validation_error"
     assert answer.json["error"]["fields"]["title"] == ["120文字以内で入力してください（現在121文字）。"]
     assert answer.json["error"]["fields"]["field_keys"] == ["不明な分野が含まれています。"]
-    assert english.json["error"]["fields"]["field_keys"]
+    assert english.json["error"]["fields"]["field_keys"] == ["Choose at least one field."]
+    assert english.json["error"]["message"] == "Some of the input is not valid."
     assert state_fingerprint(demo_app)[1:] == before[1:]
 
 
