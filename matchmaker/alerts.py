@@ -70,11 +70,14 @@ class Alert:
 # -- the job ------------------------------------------------------------------------------------
 def run(app: Flask, ids: list[int] | None = None) -> int:
     """Process pending tasks (only `ids` when given); returns how many people were told."""
-    with session_scope(app) as session:
-        query = select(AlertTask.id).where(AlertTask.done_at.is_(None)).order_by(AlertTask.id)
-        if ids is not None:
-            query = query.where(AlertTask.id.in_(ids))
-        pending = list(session.scalars(query.limit(200)))
+    query = select(AlertTask.id).where(AlertTask.done_at.is_(None)).order_by(AlertTask.id)
+    if ids is not None:
+        query = query.where(AlertTask.id.in_(ids))
+    reader = app.extensions["sqlalchemy_sessionmaker"]()  # the sweep asks often: no write lock to look
+    try:
+        pending = list(reader.scalars(query.limit(200)))
+    finally:
+        reader.close()
     told = 0
     for task_id in pending:
         try:

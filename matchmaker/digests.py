@@ -52,7 +52,7 @@ PERIODS = {"daily": Delivery.DAILY, "weekly": Delivery.WEEKLY}
 AUDIENCE: dict[str, frozenset[Role]] = {
     "alert_issue_match": frozenset({Role.COMPANY_MEMBER}),
     "alert_technology_match": frozenset({Role.MUNICIPAL_OFFICER}),
-    "application_pending": frozenset({Role.COORDINATOR, Role.ADMIN}),
+    "application_pending": frozenset({Role.COORDINATOR}),
     "reconfirm": frozenset({Role.MUNICIPAL_OFFICER}),
     "stale_closed": frozenset({Role.MUNICIPAL_OFFICER}),
 }
@@ -142,6 +142,14 @@ def send_digests(app: Flask, period: str, *, now: dt.datetime | None = None, for
         raise ValueError(period)
     now = now or utcnow()
     key = period_key(period, now)
+    if not force:
+        # The periodic job asks every sweep: a read answers "already sent" without the write lock.
+        reader = app.extensions["sqlalchemy_sessionmaker"]()
+        try:
+            if reader.get(DigestRun, (period, key)) is not None:
+                return 0
+        finally:
+            reader.close()
     with session_scope(app) as session:
         if not force:
             try:

@@ -68,6 +68,12 @@ def run(app: Flask, now: dt.datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     config = app.config
     asked = closed = 0
+    reader = app.extensions["sqlalchemy_sessionmaker"]()  # the sweep asks often: no write lock to look
+    try:
+        if reader.scalar(select(Challenge.id).where(stale_clause(config, now)).limit(1)) is None:
+            return asked, closed
+    finally:
+        reader.close()
     with session_scope(app) as session:
         for challenge in session.scalars(select(Challenge).where(stale_clause(config, now)).order_by(Challenge.id)):
             officers = list(session.scalars(select(User).where(
