@@ -263,4 +263,7 @@ def load_demo_projects(session: Session) -> Counter[str]:
         replay(project, record, later)
         created["projects"] += 1
     session.flush()
+    from .events import load_demo_events  # the events present demo issues and record demo proposals
+
+    created.update(load_demo_events(session))
     return created
