@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from models import Municipality, User
+from models import Municipality, Organization, User
 
 from ..actions import accounts
 from ..db import get_session
@@ -105,7 +105,7 @@ def _review_page(user: User, organization_id: int, decision: str, form: ReviewFo
     try:
         organization = people.pending_application(get_session(), organization_id, user)
     except NotFound:
-        if form is None:
+        if form is None or get_session().get(Organization, organization_id) is None:
             raise
         # Decided by someone else meanwhile: back to the list, which says why.
         return _coordination_page(user, form)

@@ -208,3 +208,18 @@ def test_a_stale_edit_shows_the_saved_values_beside_the_typed_ones_and_needs_the
     assert deliberate.status_code == 302
     assert _read(demo_app, lambda s: (s.get(Challenge, cid).title, s.get(Challenge, cid).target)) == (
         original.title, "officer が入力した対象")
+
+
+def test_a_decision_made_meanwhile_is_reported_and_an_unknown_application_is_404(demo_app) -> None:
+    organization_id = _apply(demo_app)
+    first = login(demo_app.test_client(), "coordinator")
+    second = login(demo_app.test_client(), "coordinator2")
+    confirm = second.get(f"/coordination/applications/{organization_id}/reject")  # opened before the approval
+
+    approved = first.post(f"/coordination/applications/{organization_id}", data={"decision": "approve"})
+    late = second.post(f"/coordination/applications/{organization_id}", data={"decision": "reject", "reason": "重複"})
+    unknown = second.get("/coordination/applications/999999/approve")
+
+    assert (confirm.status_code, approved.status_code, late.status_code, unknown.status_code) == (200, 302, 409, 404)
+    assert "この申請は既に審査済みです" in late.text
+    assert _read(demo_app, lambda s: s.get(Organization, organization_id).membership_status.value) == "approved"
