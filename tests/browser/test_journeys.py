@@ -62,6 +62,7 @@ def test_member_registers_a_technology_and_finds_the_issue_ranked_for_it(new_pag
     member.get_by_label("概要").fill("電気やドアの使用状況から一人暮らしの高齢者の生活リズムを学び、異変があれば家族や見守り担当に知らせます。")
     member.get_by_label("高齢者にやさしいまちづくり").check()
     member.get_by_label("成熟度").select_option("piloted")
+    member.get_by_label("価格帯").select_option("under_1m")  # a required choice: no price is preselected
     member.get_by_role("button", name="保存する").click()
 
     ranked = member.get_by_role("region", name="相性の良い地域課題")
