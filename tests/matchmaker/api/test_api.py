@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import schemathesis
 from sqlalchemy import func, select
 
 from matchmaker import create_app
@@ -389,6 +390,7 @@ def test_reference_page_and_document_are_public_and_self_contained(demo_app) -> 
     page = client.get("/api/v1/docs")
 
     assert document.status_code == 200 and document.json["openapi"] == "3.1.0"
+    schemathesis.openapi.from_dict(document.json).validate()  # against the OpenAPI 3.1 meta-schema
     assert page.status_code == 200 and "PATCH /api/v1/challenges/{challenge_id}" in page.text
     assert "http://" not in page.text.replace("http://localhost", "") and "https://" not in page.text
     assert "<script" not in page.text
