@@ -32,6 +32,7 @@ from ..policies import Permission, can
 from ..policies import catalogue as catalogue_policy
 from ..policies import projects as project_policy
 from .catalogue import technologies_by_id
+from .dashboard import ALL_TIME, Period
 from .paging import Page, paginate
 
 UPCOMING_LIMIT = 50
@@ -122,14 +123,17 @@ class EventProposalCount:
     proposals: int
 
 
-def proposals_per_event(session: Session, actor: User, now: dt.datetime | None = None) -> list[EventProposalCount]:
+def proposals_per_event(session: Session, actor: User, now: dt.datetime | None = None,
+                        period: Period = ALL_TIME) -> list[EventProposalCount]:
     """The latest events that have begun, each with the number of proposals started from it that
-    the actor may see (nobody counts projects they cannot open). Two queries."""
+    the actor may see (nobody counts projects they cannot open) and that were made within the
+    dashboard's period (by proposal date, as its other figures). Two queries."""
     events = list(session.scalars(select(Event).where(Event.starts_at <= (now or utcnow()))
                                   .order_by(Event.starts_at.desc(), Event.id.desc()).limit(DASHBOARD_EVENTS)))
     counts: dict[int, int] = {event_id: count for event_id, count in session.execute(
         select(EventProposal.event_id, func.count()).join(Project, Project.id == EventProposal.project_id)
-        .where(EventProposal.event_id.in_([e.id for e in events]), project_policy.visible(actor))
+        .where(EventProposal.event_id.in_([e.id for e in events]), project_policy.visible(actor),
+               *period.where(Project.created_at))
         .group_by(EventProposal.event_id))}
     return [EventProposalCount(e, counts.get(e.id, 0)) for e in events]
 

@@ -193,7 +193,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     return render_template("projects/dashboard.html", tables=tables, args=args, errors=errors,
                            fiscal_years=dashboard_figures.fiscal_years(session, user),
                            charts=dashboard_charts.charts(tables), list_keys=dashboard_lists.LIST_KEYS,
-                           event_proposals=event_figures.proposals_per_event(session, user)), \
+                           event_proposals=event_figures.proposals_per_event(session, user, period=period)), \
         400 if errors else 200
 
 

@@ -96,6 +96,7 @@ def test_an_event_with_three_issues_registration_ics_proposal_and_dashboard(demo
     proposed = member.post(f"/events/{event_id}/propose?challenge={issues[0]}",
                            data={"technology_ids": [str(own)], "title": "ミートアップからの提案", "summary": "概要"})
     dashboard = member.get("/dashboard")
+    earlier_year = member.get("/dashboard?fy=2020")  # the dashboard's period: proposals made then
     outsider = login(demo_app.test_client(), "member_mimamori").get("/dashboard")
 
     assert f"/events/{event_id}/propose?challenge={issues[0]}" in after.text
@@ -104,6 +105,8 @@ def test_an_event_with_three_issues_registration_ics_proposal_and_dashboard(demo
     row = dashboard.text[dashboard.text.index('id="table-events"'):]
     assert f'/events/{event_id}">第12回 OSPFミートアップ, 見守り; 交通\\DX</a></th><td>' in row
     assert row.split(f'/events/{event_id}"', 1)[1].split("</tr>")[0].endswith("<td>1</td>")
+    earlier = earlier_year.text[earlier_year.text.index('id="table-events"'):]
+    assert earlier.split(f'/events/{event_id}"', 1)[1].split("</tr>")[0].endswith("<td>0</td>")
     # Another company cannot open that project, so it does not count it either.
     other_row = outsider.text[outsider.text.index('id="table-events"'):]
     assert other_row.split(f'/events/{event_id}"', 1)[1].split("</tr>")[0].endswith("<td>0</td>")
