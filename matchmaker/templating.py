@@ -64,10 +64,14 @@ def _jst(value: dt.datetime | dt.date | None, form: str = "datetime") -> Markup 
     """Any date or time as people in Japan read it: a <time> element in Japan time.
 
     form: "datetime" (2026-11-29 12:22), "date" (2026-11-29), "month" (2027年4月 / April 2027),
-    "fiscal_year" (令和8年度 / FY2026, the April–March year the day falls in).
+    "fiscal_year" (令和8年度 / FY2026, the April–March year the day falls in); "iso" gives only the
+    machine-readable value (2026-11-29T12:22+09:00), for a <time> whose text is written elsewhere.
     """
     if value is None:
         return ""
+    if form == "iso":  # only the machine-readable value, for a <time datetime> written elsewhere
+        return jptime.to_jst(value).isoformat(timespec="minutes") if isinstance(value, dt.datetime) \
+            else value.isoformat()
     if isinstance(value, dt.datetime):
         moment = jptime.to_jst(value)
         machine, day = moment.isoformat(timespec="minutes"), moment.date()

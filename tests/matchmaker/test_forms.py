@@ -58,8 +58,8 @@ def test_too_long_input_names_the_limit_and_keeps_the_text(demo_app) -> None:
         ({"field_keys": []}, "分野を1つ以上選んでください"),
         ({"field_keys": ["space"]}, "不明な分野が含まれています"),
         ({"budget_range": "a-lot"}, "選択肢から選んでください"),
-        ({"desired_start": "来年の春"}, "日付は 2027-04-01 の形式で入力してください"),
-        ({"desired_start": "2027-02-30"}, "日付は 2027-04-01 の形式で入力してください"),
+        ({"desired_start": "来年の春"}, "日付は 2027-04-01、2027年4月、令和9年4月 のように入力してください"),
+        ({"desired_start": "2027-02-30"}, "日付は 2027-04-01、2027年4月、令和9年4月 のように入力してください"),
     ],
     ids=["no-field", "unknown-field", "unknown-budget", "not-a-date", "impossible-date"],
 )

@@ -27,6 +27,12 @@ FILTER = [
 ]
 
 
+def test_jst_filter_iso_form(app) -> None:
+    with app.test_request_context():
+        html = render_template_string("{{ value|jst('iso') }}", value=dt.datetime(2026, 11, 28, 15, 30))
+    assert html == "2026-11-29T00:30+09:00"
+
+
 @pytest.mark.parametrize(("value", "form", "language", "shown", "machine"), FILTER)
 def test_jst_filter(app, value, form, language, shown, machine) -> None:
     with app.test_request_context():
