@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import Organization, Project, Technology
 
-from .web import challenge_form, login
+from .web import challenge_form, found, login
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
@@ -61,7 +61,7 @@ def test_the_english_inbox_is_english(demo_app) -> None:
     typed = sorted({*session.scalars(select(Project.title)), *session.scalars(select(Organization.name))},
                    key=len, reverse=True)
     session.close()
-    main = re.search(r'<main.*?</main>', page, re.DOTALL).group(0)
+    main = found(r'<main.*?</main>', page, re.DOTALL).group(0)
     text = re.sub(r"<[^>]+>", " ", main)
     for value in typed:
         text = text.replace(value, "")

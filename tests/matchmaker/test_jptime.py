@@ -55,7 +55,7 @@ def test_export_text_names_the_zone() -> None:
 def test_today_is_japans_today(monkeypatch) -> None:
     class Frozen(dt.datetime):
         @classmethod
-        def now(cls, tz=None):  # type: ignore[override]
+        def now(cls, tz=None):
             return dt.datetime(2026, 11, 28, 15, 30, tzinfo=UTC).astimezone(tz)
     monkeypatch.setattr(jptime.dt, "datetime", Frozen)
     assert jptime.today() == dt.date(2026, 11, 29)

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from models import Stage
 
-from .web import challenge_form, demo_project_in, login
+from .web import challenge_form, demo_project_in, found, login
 
 
 def _switch(client, html: str):
@@ -24,10 +24,9 @@ def _switch(client, html: str):
 
 def _switch_form(html: str) -> MultiDict:
     """The fields the page's language switch posts, as a browser would."""
-    form = re.search(r'<form class="lang-switch".*?</form>', html, re.DOTALL).group(0)
+    form = found(r'<form class="lang-switch".*?</form>', html, re.DOTALL).group(0)
     fields = MultiDict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
-    button = re.search(r'<button type="submit" name="lang" value="(\w+)"', form)
-    fields.add("lang", button.group(1))
+    fields.add("lang", found(r'<button type="submit" name="lang" value="(\w+)"', form).group(1))
     return fields
 
 
@@ -62,7 +61,7 @@ def test_switching_after_a_failed_move_neither_405s_nor_loses_ticks_and_comment(
     project_id = demo_project_in(demo_app, Stage.PILOT_REQUESTED, title="切替テスト")
     client = login(demo_app.test_client(), "coordinator")
     page = client.get(f"/projects/{project_id}").text
-    version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
+    version = found(r'name="version"[^>]*value="(\d+)"', page).group(1)
     failed = client.post(f"/projects/{project_id}/moves/approve_pilot", data=MultiDict(
         [("version", version), ("checklist", "kpis_measurable"), ("checklist", "funding_confirmed"),
          ("comment", "財源の確認を待っています")]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +14,7 @@ from matchmaker.policies import questions as question_policy
 from models import Challenge, Notification, OutboxEmail, Question, Role
 from tests import factories
 
-from .web import login
+from .web import found, login
 
 
 def _world(session):
@@ -166,7 +165,7 @@ def test_the_officer_sets_the_deadline_and_bad_dates_are_a_400(demo_app) -> None
     issue = _issue(demo_app)
     officer = login(demo_app.test_client(), "officer")
     page = officer.get(f"/challenges/{issue}").text
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page.split("/qa-deadline")[1])[1]
+    version = found(r'name="version" type="hidden" value="(\d+)"', page.split("/qa-deadline")[1])[1]
 
     bad = officer.post(f"/challenges/{issue}/qa-deadline", data={"qa_deadline": "来週", "version": version})
     good = officer.post(f"/challenges/{issue}/qa-deadline", data={"qa_deadline": "２０２７／４／１", "version": version})

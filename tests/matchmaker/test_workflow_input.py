@@ -9,11 +9,11 @@ from werkzeug.datastructures import MultiDict
 
 from models import Project, ProjectKpi, Stage
 
-from .web import demo_project_in, login
+from .web import demo_project_in, found, login
 
 
 def _version(client, project_id: int) -> str:
-    return re.search(r'name="version"[^>]*value="(\d+)"', client.get(f"/projects/{project_id}").text).group(1)
+    return found(r'name="version"[^>]*value="(\d+)"', client.get(f"/projects/{project_id}").text).group(1)
 
 
 def test_a_pilot_plan_in_japanese_habits_is_read(demo_app) -> None:
@@ -85,7 +85,7 @@ def test_the_price_of_a_new_technology_is_a_required_choice(demo_app) -> None:
 
     client = login(demo_app.test_client(), "member")
     blank = client.get("/technologies/new").text
-    select = re.search(r'<select[^>]*name="price_band".*?</select>', blank, re.DOTALL).group(0)
+    select = found(r'<select[^>]*name="price_band".*?</select>', blank, re.DOTALL).group(0)
     refused = client.post("/technologies/new", data=technology_form(price_band=""))
 
     assert "selected" not in select
@@ -114,7 +114,7 @@ def test_shortlisting_lands_on_the_message(demo_app) -> None:
     session.close()
     client = login(demo_app.test_client(), "officer")
     page = client.get(f"/challenges/{challenge_id}").text
-    technology_id = re.search(r'name="technology_id" value="(\d+)"', page).group(1)
+    technology_id = found(r'name="technology_id" value="(\d+)"', page).group(1)
     answer = client.post(f"/challenges/{challenge_id}/shortlist", data={"technology_id": technology_id})
     assert answer.headers["Location"].endswith("#messages")
     assert 'id="messages"' in client.get(answer.headers["Location"]).text

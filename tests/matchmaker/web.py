@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from models import (
@@ -16,6 +18,13 @@ from models import (
     Technology,
     User,
 )
+
+
+def found(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """The first match of `pattern` in a page; the test fails here, by name, when there is none."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"no {pattern!r} in the page"
+    return match
 
 PASSWORDS = {
     "admin": "demo-admin-2026", "coordinator": "demo-coord-2026", "officer": "demo-officer-2026",
