@@ -12,6 +12,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     IntegerField,
+    MultipleFileField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -184,6 +185,14 @@ class InviteForm(Form):
 
 class DeclineInvitationForm(Form):
     reason = TextAreaField(_l("辞退の理由（任意）"))
+
+
+class MessageForm(Form):
+    body = TextAreaField(_l("メッセージ"), description=_l(
+        "送信後は編集も削除もできません。プロジェクトの記録として残ります。4,000文字以内。"))
+    attachments = MultipleFileField(_l("添付ファイル（任意）"), description=_l(
+        "3個まで、1ファイル5MBまで。PDF、PNG・JPEG、docx・xlsx・pptx、CSV、テキスト。"),
+        render_kw={"accept": ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.csv,.txt"})
 
 
 class QuestionForm(Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -81,9 +81,32 @@ def value_ids(name: str, values: Iterable[object]) -> list[int]:
         raise ValidationError(_l("%(name)s には 1 以上の整数を指定してください。", name=name)) from None
 
 
+# Views that take files, and how large their whole request may be (every other request keeps
+# MAX_CONTENT_LENGTH). Registered by the views themselves with `accepts_uploads`.
+UPLOAD_LIMITS: dict[str, int] = {}
+
+
+def accepts_uploads(endpoint: str, max_request_bytes: int) -> None:
+    UPLOAD_LIMITS[endpoint] = max_request_bytes
+
+
+class UploadAwareRequest(Request):
+    """The request size limit of the matched view: larger only where a view takes files, so the
+    413 for everything else still comes before anything is read."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = UPLOAD_LIMITS.get(self.endpoint or "")
+        return limit if limit is not None else Request.max_content_length.fget(self)  # type: ignore[attr-defined]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
 def _refuse_hostile_input() -> None:
-    if request.files:
-        # No form takes an upload: a file part where text belongs is refused, not half-read.
+    if request.files and (request.endpoint or "") not in UPLOAD_LIMITS:
+        # No other form takes an upload: a file part where text belongs is refused, not half-read.
         raise ValidationError(_l("この画面ではファイルを送信できません。"))
     for name, value in request.args.items(multi=True):
         if has_control_characters(name, multiline=False) or has_control_characters(value, multiline=False):
@@ -150,6 +173,7 @@ def init_app(app: Flask) -> None:
         # Behind N reverse proxies the client is the Nth address from the right of
         # X-Forwarded-For; with none configured the header is ignored, as anyone can send it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    app.request_class = UploadAwareRequest
     app.before_request(_refuse_hostile_input)
     app.after_request(_add_security_headers)
 

@@ -10,7 +10,7 @@ Objects: a Challenge, Technology, Organization or Project; for `project:propose`
 `shortlist:view` the challenge; for `contact:view` the organization; for `event:register` the
 event; for `event:propose` an (event, challenge, technology) triple; for `invitation:create` a
 (challenge, technology) pair; for `invitation:respond` the invitation; for `question:ask` the
-challenge; for `question:answer` the question.
+challenge; for `question:answer` the question; for `message:post` the project.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.INVITATION_RESPOND: invitations.can_respond,
     Permission.QUESTION_ASK: questions.can_ask,
     Permission.QUESTION_ANSWER: questions.can_answer,
+    Permission.MESSAGE_POST: projects.can_post_message,
 }
 
 

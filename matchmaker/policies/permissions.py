@@ -36,6 +36,7 @@ class Permission(str, enum.Enum):
     # questions on issues
     QUESTION_ASK = "question:ask"
     QUESTION_ANSWER = "question:answer"
+    MESSAGE_POST = "message:post"  # write in a project's messages (its participants and coordinators)
     DASHBOARD_VIEW = "dashboard:view"
     INBOX_VIEW = "inbox:view"
     # organizations and people
@@ -63,6 +64,7 @@ class Permission(str, enum.Enum):
 _EVERYONE = frozenset({
     Permission.CHALLENGE_VIEW, Permission.TECHNOLOGY_VIEW, Permission.ORGANIZATION_VIEW, Permission.PROJECT_VIEW,
     Permission.PROJECT_MOVE, Permission.DASHBOARD_VIEW, Permission.INBOX_VIEW, Permission.CONTACT_VIEW,
+    Permission.MESSAGE_POST,
     Permission.EVENT_VIEW, Permission.EVENT_REGISTER,
     Permission.API_TOKEN_MANAGE,
 })

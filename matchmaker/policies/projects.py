@@ -139,6 +139,13 @@ def participants(session: Session, project: Project) -> list[User]:
     return people
 
 
+def field_coordinators(session: Session, project: Project) -> list[User]:
+    """Active coordinators covering one of the project's fields."""
+    fields = project_fields(project)
+    return [u for u in session.scalars(select(User).where(User.role == Role.COORDINATOR, User.is_active.is_(True)))
+            if {f.key for f in u.coordinator_fields} & fields]
+
+
 # What `parts` and `can_view` read, to load with a list of projects instead of once per project.
 LOAD_PARTS = (
     selectinload(Project.municipalities), selectinload(Project.organizations),

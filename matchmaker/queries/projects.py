@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Notification, Project, ProjectStageChange, Stage, User
+from models import Notification, Project, ProjectMessage, ProjectStageChange, Stage, User
 
 from ..actions import workflow
 from ..policies import projects as project_policy
@@ -67,6 +67,7 @@ class ProjectPage:
     moves: list[workflow.Move]
     origin: Project | None
     rollouts: list[Project]
+    messages: list[ProjectMessage]
 
 
 def project_page(session: Session, project_id: int, actor: User) -> ProjectPage:
@@ -79,4 +80,9 @@ def project_page(session: Session, project_id: int, actor: User) -> ProjectPage:
         selectinload(Project.rollouts).options(*project_policy.LOAD_PARTS))).one()
     origin = project.origin if project.origin is not None and project_policy.can_view(actor, project.origin) else None
     rollouts = [r for r in project.rollouts if project_policy.can_view(actor, r)]
-    return ProjectPage(project, workflow.available_moves(project, actor), origin, rollouts)
+    # Whoever may open the project reads its messages (the attachments' bytes stay unloaded).
+    messages = list(session.scalars(
+        select(ProjectMessage).where(ProjectMessage.project_id == project.id)
+        .options(selectinload(ProjectMessage.author), selectinload(ProjectMessage.attachments))
+        .order_by(ProjectMessage.created_at, ProjectMessage.id)))
+    return ProjectPage(project, workflow.available_moves(project, actor), origin, rollouts, messages)

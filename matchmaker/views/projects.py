@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,10 +14,10 @@ from wtforms.fields.choices import SelectChoice
 from models import Stage
 
 from .. import dashboard_charts, rollout
-from ..actions import workflow
+from ..actions import messages, workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
-from ..forms import ButtonForm, ProposeForm, RolloutForm
+from ..forms import ButtonForm, MessageForm, ProposeForm, RolloutForm
 from ..japanese_input import parse_date
 from ..parsing import NotANumber, parse_int
 from ..policies import Permission, can
@@ -24,7 +26,7 @@ from ..queries import dashboard_lists
 from ..queries import events as event_figures
 from ..queries import projects as reads
 from ..queries.catalogue import own_technologies, pending_invitations
-from ..security import value_ids
+from ..security import accepts_uploads, value_ids
 from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for, move_tone, offered_order
 from . import _helpers as h
 from ._forms import submit
@@ -71,7 +73,7 @@ def propose():  # type: ignore[no-untyped-def]
         done=lambda project: url_for("projects.show", project_id=project.id))
 
 
-def _project_page(project_id: int, failed: MoveForm | None = None) -> str:
+def _project_page(project_id: int, failed: MoveForm | None = None, message_form: MessageForm | None = None) -> str:
     """The project with a form for each move the viewer may make; a failed move's form keeps
     what was typed and its errors."""
     page = reads.project_page(get_session(), project_id, h.actor())
@@ -83,7 +85,40 @@ def _project_page(project_id: int, failed: MoveForm | None = None) -> str:
         forms[failed.move.name] = failed
     return render_template("projects/show.html", project=page.project, origin=page.origin, rollouts=page.rollouts,
                            moves=offered_order(page.moves), move_tone=move_tone, forms=forms, failed=failed.move.name if failed else None, failed_form=failed,
-                           KPI_ROWS=KPI_ROWS)
+                           KPI_ROWS=KPI_ROWS, messages=page.messages,
+                           message_form=message_form or MessageForm(formdata=None))
+
+
+# The message form's whole request: its files at their limit, and the text around them.
+accepts_uploads("projects.post_message", messages.ATTACHMENTS_MAX * (messages.ATTACHMENT_MAX_BYTES + 4096) + 64 * 1024)
+
+
+@bp.post("/projects/<int:project_id>/messages")
+@login_required
+def post_message(project_id: int):  # type: ignore[no-untyped-def]
+    form = MessageForm()
+    # One byte past the limit is enough to know a file is too large, without holding more.
+    uploads = [messages.Upload(f.filename or "", f.stream.read(messages.ATTACHMENT_MAX_BYTES + 1))
+               for f in request.files.getlist("attachments")]
+    return submit(
+        form, lambda: messages.post_message(get_session(), project_id, actor=h.actor(), body=form.body.data or "",
+                                            uploads=uploads),
+        page=lambda: _project_page(project_id, message_form=form),
+        message=_("メッセージを送りました。"),
+        done=lambda message: url_for("projects.show", project_id=project_id) + f"#message-{message.id}")
+
+
+@bp.get("/projects/<int:project_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(project_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    found = messages.get_attachment(get_session(), project_id, attachment_id, actor=h.actor())
+    # Always a download (never shown inline on our origin), under the type the allow-list names,
+    # with an ASCII fallback name and the RFC 6266 filename* for Japanese names.
+    fallback = "".join(c for c in unicodedata.normalize("NFKD", found.filename)
+                       if c.isascii() and c.isprintable() and c not in '"\\') or "attachment"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(found.filename, safe='')}"
+    return Response(found.data, content_type=found.content_type, headers={
+        "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
 @bp.get("/projects/<int:project_id>")
