@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install translations run serve test lint system-deps bench bench-quality bench-speed bench-load clean messages
+.PHONY: install translations run serve test lint system-deps bench bench-quality bench-speed bench-load bench-scale clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,12 @@ bench-speed: install
 # gunicorn (4 workers) on loopback with a copy of the demo data, 50 users for 60 s; figures into bench/RESULTS.md.
 bench-load: install
 	$(BIN)/python -m bench.load
+
+# Pages at S and M scale (M = 3,000 issues x 10,000 technologies; SIZES=S,M,L for national scale):
+# one worker's latency and queries, cold start, memory of one and four workers, replay after 1,000 edits.
+SIZES ?= S,M
+bench-scale: install
+	$(BIN)/python -m bench.scale --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -10,7 +10,9 @@ Every figure is printed with its ratio to a plain baseline measured in the same 
   - one new challenge: engine query vs `T @ q.T` in scipy, median and p95;
   - one posting: engine upsert (both directions' lists) vs a scipy product plus a numpy
     update of the 20,000 x 20 table, median and p95;
-  - peak memory of the process during the all-pairs run (VmHWM, reset before it).
+  - peak memory of the process during the all-pairs run (VmHWM, reset before it);
+  - `matchmaker rank` end to end (5,000 x 50,000, top-20 with reasons) vs the naive char_wb peer,
+    each its own process (bench/speed/batch.py).
 
     python -m bench.speed [--challenges N] [--technologies N] [--calibrate]
 """
@@ -114,6 +116,9 @@ def main() -> int:
     parser.add_argument("--technologies", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--calibrate", action="store_true", help="print the corpus profiles and stop")
+    parser.add_argument("--rank-challenges", type=int, default=5_000,
+                        help="`matchmaker rank` end to end on this many challenges (0: skip)")
+    parser.add_argument("--rank-technologies", type=int, default=50_000)
     args = parser.parse_args()
     corpus = SyntheticCorpus()
     if args.calibrate:
@@ -219,6 +224,14 @@ def main() -> int:
     rows.append(("one posting, p95", f"{np.percentile(posting, 95) * 1e3:.2f} ms",
                  f"{np.percentile(plain_posting, 95) * 1e3:.2f} ms",
                  np.percentile(plain_posting, 95) / np.percentile(posting, 95)))
+
+    # -- the batch contract end to end (bench/speed/batch.py) ---------------------------------
+    if args.rank_challenges:
+        from bench.speed.batch import end_to_end
+
+        del engine
+        gc.collect()
+        rows += end_to_end(args.rank_challenges, args.rank_technologies)
 
     print()
     print("| measure | engine | baseline | ratio |")
