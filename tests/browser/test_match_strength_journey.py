@@ -35,7 +35,7 @@ def test_officer_sees_strength_labels_a_legend_and_weak_matches_only_on_request(
         page.screenshot(path=str(tmp_path / f"strength-{width}.png"), full_page=True)
     assert_accessible(page)
 
-    more.locator("summary").click()
+    more.locator(":scope > summary").click()  # the cards inside have their own (invite) summaries
     expect(weak_cards.first).to_be_visible()
     assert {weak_cards.nth(i).locator("[data-strength]").get_attribute("data-strength")
             for i in range(weak_cards.count())} == {"weak"}
