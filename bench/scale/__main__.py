@@ -103,7 +103,7 @@ def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]
     session.commit()
     challenge_ids: list[int] = []
     for start in range(0, issues, 1_000):
-        batch = []
+        batch: list[Challenge] = []
         for i in range(start, min(start + 1_000, issues)):
             doc = corpus.challenge(i)
             batch.append(Challenge(municipality=places[i % len(places)], title=doc.title[:120], description=doc.description,
@@ -114,15 +114,15 @@ def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]
         challenge_ids += [c.id for c in batch]
     technology_ids: list[int] = []
     for start in range(0, technologies, 1_000):
-        batch = []
+        products: list[Technology] = []
         for i in range(start, min(start + 1_000, technologies)):
-            doc = corpus.technology(i)
-            batch.append(Technology(organization=organizations[i % len(organizations)], title=doc.title[:120],
-                                    description=doc.description, maturity=Maturity(doc.maturity),
-                                    fields=[fields[k] for k in doc.fields]))
-        session.add_all(batch)
+            product = corpus.technology(i)
+            products.append(Technology(organization=organizations[i % len(organizations)], title=product.title[:120],
+                                    description=product.description, maturity=Maturity(product.maturity),
+                                    fields=[fields[k] for k in product.fields]))
+        session.add_all(products)
         session.commit()
-        technology_ids += [t.id for t in batch]
+        technology_ids += [t.id for t in products]
     stages = list(Stage)
     challenges = {c.id: c for c in session.scalars(select(Challenge).where(Challenge.id.in_(challenge_ids[::10])))}
     for n, challenge_id in enumerate(challenge_ids[::10]):

@@ -227,11 +227,11 @@ def main() -> int:
 
     # -- the batch contract end to end (bench/speed/batch.py) ---------------------------------
     if args.rank_challenges:
-        from bench.speed.batch import end_to_end
+        from bench.speed.batch import end_to_end as rank_end_to_end
 
         del engine
         gc.collect()
-        rows += end_to_end(args.rank_challenges, args.rank_technologies)
+        rows += rank_end_to_end(args.rank_challenges, args.rank_technologies)
 
     print()
     print("| measure | engine | baseline | ratio |")

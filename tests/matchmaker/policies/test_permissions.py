@@ -29,7 +29,7 @@ def test_every_permission_is_checked_somewhere(permission: Permission) -> None:
 
 @pytest.mark.parametrize("permission", list(Permission), ids=[p.value for p in Permission])
 def test_every_permission_is_held_by_some_role_and_named_resource_action(permission: Permission) -> None:
-    assert re.fullmatch(r"[a-z]+:[a-z_]+", permission.value)
+    assert re.fullmatch(r"[a-z][a-z_]*:[a-z][a-z_]*", permission.value)
     assert any(permission in held for held in ROLE_PERMISSIONS.values())
 
 
