@@ -26,6 +26,7 @@ from .enums import (
 )
 from .events import Event, EventKind, EventProposal, EventRegistration, RegistrationStatus, event_challenges
 from .feed import FEED_ENTITIES, FeedEntry, FeedHead, new_database_id
+from .imports import StagedImport
 from .reference import (
     FIELD_KEYS,
     Field,
@@ -98,6 +99,7 @@ __all__ = [
     "RolloutPattern",
     "ShortlistEntry",
     "Stage",
+    "StagedImport",
     "Technology",
     "TokenScope",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, true
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import Organization, User
@@ -67,12 +67,16 @@ class Challenge(TimestampMixin, Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), comment="when the officer last confirmed the issue is still open (publishing counts)")
     qa_deadline: Mapped[dt.date | None] = mapped_column(Date, comment="last day (Japan time) to ask questions")
+    external_key: Mapped[str | None] = mapped_column(
+        String(64), comment="the row's key in the municipality's own spreadsheet: re-importing updates, never duplicates")
 
     municipality: Mapped[Municipality] = relationship()
     author: Mapped[User | None] = relationship()
     fields: Mapped[list[Field]] = relationship(secondary=challenge_fields, order_by=Field.position)
 
     __mapper_args__ = {"version_id_col": version}
+    # A unique index, not a constraint: SQLite adds it without rebuilding the table.
+    __table_args__ = (Index("ix_challenges_external_key", "municipality_id", "external_key", unique=True),)
 
     def __repr__(self) -> str:
         return f"<Challenge {self.id} {self.title!r}>"
@@ -99,6 +103,8 @@ class Technology(TimestampMixin, Base):
     offered: Mapped[bool] = mapped_column(default=True, server_default=true(),
                                           comment="false: listed but not currently offered, so not matched or alerted")
     version: Mapped[int] = mapped_column(default=1, comment="optimistic lock: a stale form is refused")
+    external_key: Mapped[str | None] = mapped_column(
+        String(64), comment="the row's key in the company's own catalogue: re-importing updates, never duplicates")
 
     organization: Mapped[Organization] = relationship()
     fields: Mapped[list[Field]] = relationship(secondary=technology_fields, order_by=Field.position)
@@ -107,6 +113,7 @@ class Technology(TimestampMixin, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_technologies_external_key", "organization_id", "external_key", unique=True),)
 
     def __repr__(self) -> str:
         return f"<Technology {self.id} {self.title!r}>"

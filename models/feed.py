@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, event, insert, update
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
@@ -97,3 +99,18 @@ def _publish(session: Session) -> None:
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
         session.info.pop(_PENDING, None)
+
+
+@contextmanager
+def dry_run(session: Session) -> Iterator[None]:
+    """Run changes inside a savepoint that is always rolled back, and keep them out of the feed:
+    the flushes inside add what they touched to the pending set, which would otherwise publish
+    positions for rows that never existed."""
+    pending = set(session.info.get(_PENDING, ()))
+    savepoint = session.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        session.info[_PENDING] = pending
