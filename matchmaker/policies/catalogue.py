@@ -18,12 +18,12 @@ _STEWARDS = (Role.COORDINATOR, Role.ADMIN)
 
 
 def owns_challenge(user: User, challenge: Challenge) -> bool:
-    return user.role is Role.ADMIN or (
+    return user.role in _STEWARDS or (
         user.role is Role.MUNICIPAL_OFFICER and challenge.municipality_id == user.municipality_id)
 
 
 def owns_technology(user: User, technology: Technology) -> bool:
-    return user.role is Role.ADMIN or (
+    return user.role in _STEWARDS or (
         user.role is Role.COMPANY_MEMBER and technology.organization_id == user.organization_id)
 
 

@@ -80,7 +80,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY, Permission.EVENT_PROPOSE, Permission.ORGANIZATION_MANAGE,
         Permission.INVITATION_RESPOND, Permission.QUESTION_ASK,
     },
+    # Coordinators steer the catalogue: they enter issues and technologies for any municipality
+    # or organisation (by hand or by importing a spreadsheet), as the secretariat does after a Meet-up.
     Role.COORDINATOR: _EVERYONE | {
+        Permission.CHALLENGE_CREATE, Permission.CHALLENGE_EDIT, Permission.CHALLENGE_ASSIGN,
+        Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.TECHNOLOGY_ASSIGN,
         Permission.SHORTLIST_VIEW, Permission.ORGANIZATION_REVIEW, Permission.COORDINATION_VIEW,
         Permission.PROJECT_ROLLOUT, Permission.VOCABULARY_EDIT, Permission.QUESTION_ANSWER,
         Permission.EVENT_CREATE, Permission.EVENT_EDIT, Permission.EVENT_REGISTRANTS,
