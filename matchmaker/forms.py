@@ -7,6 +7,7 @@ from typing import Literal, overload
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -261,6 +262,10 @@ class ProposeForm(Form):
 
 class ButtonForm(Form):
     """A button that sends nothing but its CSRF token (the move forms are in workflow_forms)."""
+
+
+class ImportForm(Form):
+    file = FileField(_l("ファイル（CSV または Excel .xlsx）"), validators=[FileRequired(_l("ファイルを選んでください。"))])
 
 
 class RolloutForm(Form):

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as RouteMismatch
@@ -104,6 +105,32 @@ class UploadAwareRequest(Request):
         self._max_content_length = value
 
 
+# Beyond its limit an upload is refused with a 413 page. Refusing it unread would leave the client
+# still sending into a closed socket: gunicorn then resets the connection and the browser shows
+# "connection reset" instead of our page. So a body up to this size is read and discarded first
+# (loopback or LAN: about a second for 100 MB); a larger one is cut off.
+DRAIN_LIMIT = 256 * 1024 * 1024
+_DRAIN_CHUNK = 1024 * 1024
+
+
+def _limit_uploads() -> None:
+    """Refuse an upload over its view's limit before anything reads the form (CSRF protection
+    does, and would answer 413 to a body left unread)."""
+    limit = UPLOAD_LIMITS.get(request.endpoint or "") if request.method == "POST" else None
+    length = request.content_length
+    if limit is None or length is None or length <= limit:
+        return
+    if length <= DRAIN_LIMIT:
+        stream = request.environ.get("wsgi.input")
+        remaining = length
+        while stream is not None and remaining > 0:
+            chunk = stream.read(min(_DRAIN_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    raise RequestEntityTooLarge()
+
+
 def _refuse_hostile_input() -> None:
     if request.files and (request.endpoint or "") not in UPLOAD_LIMITS:
         # No other form takes an upload: a file part where text belongs is refused, not half-read.
@@ -175,5 +202,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.request_class = UploadAwareRequest
     app.before_request(_refuse_hostile_input)
+    # First of all before_request hooks: Flask-WTF's CSRF check, registered earlier, reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_uploads)
     app.after_request(_add_security_headers)
 

@@ -6,7 +6,22 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, challenges, events, home, main, notices, people, projects, technologies, tokens, vocabulary
+    from . import (
+        auth,
+        challenges,
+        data,
+        events,
+        home,
+        main,
+        notices,
+        opendata,
+        people,
+        projects,
+        technologies,
+        tokens,
+        vocabulary,
+    )
 
-    for module in (main, auth, home, challenges, technologies, projects, vocabulary, notices, events, tokens, people):
+    for module in (main, auth, home, challenges, technologies, projects, vocabulary, notices, events, tokens, people,
+                   data, opendata):
         app.register_blueprint(module.bp)

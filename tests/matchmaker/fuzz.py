@@ -31,7 +31,7 @@ HAND_READ_NAMES = (
     "page", "q", "field", "municipality", "region", "status", "maturity", "retired", "stage", "challenge",
     "technology", "next", "lang", "decision", "municipality_ids", "kpi_name", "kpi_unit", "kpi_baseline",
     "kpi_target", "kpi_result_1", "start_date", "months", "cost_yen", "scope", "data_handling", "funding",
-    "checklist", "contract_type",
+    "checklist", "contract_type", "sha256",
 )
 # Logging out would turn the rest of a client's examples anonymous; it takes no input anyway.
 SKIPPED_ENDPOINTS = {"static", "auth.logout"}

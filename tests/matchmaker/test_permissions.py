@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -61,17 +63,17 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
         ("view another municipality's draft", "GET", f"/challenges/{ids['foreign_draft']}", None,
          {"anonymous": login_redirect, "officer": 404, "member": 404, "coordinator": 200, "admin": 200}),
         ("new challenge form", "GET", "/challenges/new", None,
-         {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 403, "admin": 200}),
+         {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 200, "admin": 200}),
         ("post challenge", "POST", "/challenges/new", challenge_form(municipality_id=str(ids["kawachinagano"])),
-         {"anonymous": login_redirect, "officer": 302, "member": 403, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 302, "member": 403, "coordinator": 302, "admin": 302}),
         ("edit own challenge form", "GET", f"/challenges/{own_c}/edit", None,
-         {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 403, "admin": 200}),
+         {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 200, "admin": 200}),
         ("edit foreign challenge form", "GET", f"/challenges/{foreign_c}/edit", None,
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 200}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 200, "admin": 200}),
         ("save own challenge", "POST", f"/challenges/{own_c}/edit", challenge_form(version="1"),
-         {"anonymous": login_redirect, "officer": 302, "member": 403, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 302, "member": 403, "coordinator": 302, "admin": 302}),
         ("save foreign challenge", "POST", f"/challenges/{foreign_c}/edit", challenge_form(version="1"),
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 302, "admin": 302}),
         ("close own challenge", "POST", f"/challenges/{own_c}/status", {"status": "closed", "version": "1"},
          {"anonymous": login_redirect, "officer": 302, "member": 403, "coordinator": 403, "admin": 302}),
         ("close foreign challenge", "POST", f"/challenges/{foreign_c}/status", {"status": "closed", "version": "1"},
@@ -85,21 +87,21 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
         ("view technology", "GET", f"/technologies/{foreign_t}", None,
          {"anonymous": login_redirect, "officer": 200, "member": 200, "coordinator": 200, "admin": 200}),
         ("new technology form", "GET", "/technologies/new", None,
-         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 403, "admin": 200}),
+         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 200, "admin": 200}),
         ("post technology", "POST", "/technologies/new", technology_form(organization_id=str(1)),
-         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
         ("edit own technology form", "GET", f"/technologies/{own_t}/edit", None,
-         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 403, "admin": 200}),
+         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 200, "admin": 200}),
         ("edit foreign technology form", "GET", f"/technologies/{foreign_t}/edit", None,
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 200}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 200, "admin": 200}),
         ("save own technology", "POST", f"/technologies/{own_t}/edit", technology_form(version="1"),
-         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
         ("save foreign technology", "POST", f"/technologies/{foreign_t}/edit", technology_form(version="1"),
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 302, "admin": 302}),
         ("retire own technology", "POST", f"/technologies/{own_t}/retire", {"version": "1", "retired": "1"},
-         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
         ("retire foreign technology", "POST", f"/technologies/{foreign_t}/retire", {"version": "1", "retired": "1"},
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 302, "admin": 302}),
         ("municipality home", "GET", "/municipality", None,
          {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 403, "admin": 403}),
         ("company home", "GET", "/company", None,
@@ -169,7 +171,44 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
          {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
         ("foreign technology not offered", "POST", f"/technologies/{foreign_t}/offered", {"offered": "0", "version": "1"},
          {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
+        # Data in and out (views/data.py, views/opendata.py). Uploads only stage a file: the
+        # commit is a second step (tests/matchmaker/test_data_web.py).
+        ("data page", "GET", "/data", None, _all(200)),
+        ("export issues as CSV", "GET", "/exports/challenges.csv", None, _all(200)),
+        ("export technologies as xlsx", "GET", "/exports/technologies.xlsx", None, _all(200)),
+        ("export projects as xlsx", "GET", "/exports/projects.xlsx", None, _all(200)),
+        ("export project history as CSV", "GET", "/exports/project_history.csv", None, _all(200)),
+        ("export an unknown list", "GET", "/exports/users.csv", None, _all(404)),
+        ("ranking of an open issue as CSV", "GET", f"/challenges/{foreign_c}/ranking.csv", None, _all(200)),
+        ("ranking of another municipality's draft", "GET", f"/challenges/{ids['foreign_draft']}/ranking.xlsx", None,
+         {"anonymous": login_redirect, "officer": 404, "member": 404, "coordinator": 200, "admin": 200}),
+        ("ranking of a technology as xlsx", "GET", f"/technologies/{foreign_t}/ranking.xlsx", None, _all(200)),
+        ("dashboard table as xlsx", "GET", "/dashboard/stages.xlsx", None, _all(200)),
+        ("issue import form", "GET", "/imports/challenges", None,
+         {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 200, "admin": 200}),
+        ("issue import template", "GET", "/imports/challenges/template.xlsx", None,
+         {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 200, "admin": 200}),
+        ("upload issues", "POST", "/imports/challenges", {"file": (io.BytesIO(ISSUE_FILE), "issues.csv")},
+         {"anonymous": login_redirect, "officer": 302, "member": 403, "coordinator": 302, "admin": 302}),
+        ("technology import form", "GET", "/imports/technologies", None,
+         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 200, "admin": 200}),
+        ("technology import template", "GET", "/imports/technologies/template.csv", None,
+         {"anonymous": login_redirect, "officer": 403, "member": 200, "coordinator": 200, "admin": 200}),
+        ("upload technologies", "POST", "/imports/technologies", {"file": (io.BytesIO(ISSUE_FILE), "t.csv")},
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
+        ("someone's staged import", "GET", "/imports/999999", None, _all(404)),
+        ("commit someone's staged import", "POST", "/imports/999999/commit", {"sha256": "0" * 64}, _all(404)),
+        ("open data page", "GET", "/open-data", None, _all(200, anonymous=200)),
+        ("open data as CSV", "GET", "/open-data/issues.csv", None, _all(200, anonymous=200)),
+        ("open data as JSON", "GET", "/open-data/projects_by_field.json", None, _all(200, anonymous=200)),
     ]
+
+
+ISSUE_FILE = "外部キー,タイトル,説明,分野\r\nP-1,題,説明,移動\r\n".encode()
+
+
+def _all(status: int, anonymous: int = 302) -> dict[str, int]:
+    return {"anonymous": anonymous, "officer": status, "member": status, "coordinator": status, "admin": status}
 
 
 ROUTE_NAMES = [route[0] for route in _routes({k: 1 for k in (
