@@ -17,11 +17,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
+
+from . import japanese_input
+from .japanese_input import parse_yen
 
 T = TypeVar("T")
 
@@ -96,21 +98,14 @@ class NameIndex(Generic[T]):
         raise CellError(_l("「%(text)s」という%(what)sは見つかりません。", text=text, what=what))
 
 
-# -- amounts of money -------------------------------------------------------------------------
-_UNITS = {"億": 100_000_000, "万": 10_000, "千": 1_000, "": 1}
-_AMOUNT = re.compile(r"^(?:¥|\\|円)?(\d+(?:\.\d+)?)(億|万|千)?(?:円)?$")
-
-
+# -- amounts and dates: the forms' own readers (japanese_input.py), so a cell means what a field does
 def parse_amount(text: str) -> int | None:
-    """Yen written as people write them: 120万円, １２０万, 1,200,000円, ¥1200000, 1.5億. None if not an amount."""
-    compact = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "").replace("税込", "")
-    match = _AMOUNT.match(compact)
-    if match is None:
-        return None
+    """Yen as people write them (120万円, １２０万, 1,200,000円, ¥1200000, 1.2百万). None if not an amount."""
     try:
-        return int(Decimal(match.group(1)) * _UNITS[match.group(2) or ""])
-    except InvalidOperation:
+        amount = parse_yen(text)
+    except ValueError:
         return None
+    return amount if amount >= 0 else None
 
 
 def format_yen(amount: int) -> str:
@@ -119,30 +114,12 @@ def format_yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-# -- dates ------------------------------------------------------------------------------------
-_ERAS = {"令和": 2018, "平成": 1988, "r": 2018, "h": 1988}
-_DATE = re.compile(r"^(令和|平成|r|h)?(\d{1,4}|元)[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?$")
-
-
 def parse_date(text: str) -> Reading[dt.date]:
-    """2027-04-01, 2027/4/1, 2027年4月 (the first of the month), 令和9年4月1日, R9.4.1.
-    Raises CellError."""
-    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
-    if " " in text.strip() and re.fullmatch(r"\d{4}-\d{2}-\d{2} 00:00:00", text.strip()):
-        compact = text.strip()[:10]
-    match = _DATE.match(compact)
-    if match is None:
-        raise CellError(_l("「%(text)s」を日付として読めません（例: 2027-04-01、2027年4月）。", text=text))
-    era, year_text, month_text, day_text = match.groups()
-    year = 1 if year_text == "元" else int(year_text)
-    if era:
-        year += _ERAS[era]
-    elif year < 1000:
-        raise CellError(_l("「%(text)s」を日付として読めません（例: 2027-04-01、2027年4月）。", text=text))
+    """2027-04-01, 2027/4/1, 2027年4月 (the first of the month), 令和9年4月1日, R9.4.1. Raises CellError."""
     try:
-        value = dt.date(year, int(month_text), int(day_text or 1))
+        value = japanese_input.parse_date(text)
     except ValueError:
-        raise CellError(_l("「%(text)s」という日付はありません。", text=text)) from None
+        raise CellError(_l("「%(text)s」を日付として読めません（例: 2027-04-01、2027年4月）。", text=text)) from None
     return Reading(value, None if text.strip() == value.isoformat() else value.isoformat())
 
 

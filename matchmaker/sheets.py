@@ -142,7 +142,7 @@ def read_choice(enum_cls: type[enum.Enum], text: str, *, default: Any) -> Readin
             band = _band(amount, enum_cls)
             written = format_yen(amount)
             return Reading(band, label_of(band) if written == text.strip() else f"{written} → {label_of(band)}")
-    choices = "、".join(str(label) for label in _labels()[enum_cls].values())
+    choices = " / ".join(str(label) for label in _labels()[enum_cls].values())
     raise CellError(_l("「%(text)s」は選択肢にありません（%(choices)s）。", text=text, choices=choices))
 
 

@@ -21,6 +21,7 @@ from models import Challenge, ChallengeStatus, Field, Project, ProjectStageChang
 from .. import sheets
 from ..actions.workflow import STAGE_LABELS
 from ..i18n import current_language, localized
+from ..jptime import export_text
 from ..matching import match_service
 from ..parsing import NotANumber, optional_id
 from ..policies import catalogue as catalogue_policy
@@ -28,14 +29,9 @@ from ..policies import projects as project_policy
 from .catalogue import challenges_by_id, technologies_by_id
 from .dashboard import Table
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
-
 
 def _when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    return export_text(moment)
 
 
 def _id_filter(args: Mapping[str, str], name: str) -> int | None:
