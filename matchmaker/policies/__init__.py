@@ -37,12 +37,12 @@ def _propose(user: User, pair: tuple[Challenge, Technology]) -> bool:
 # The rule about one object, per permission. A permission without an entry depends on the role alone.
 RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.CHALLENGE_VIEW: catalogue.can_view_challenge,
-    Permission.CHALLENGE_EDIT: catalogue.owns_challenge,
+    Permission.CHALLENGE_EDIT: catalogue.can_edit_challenge,
     Permission.CHALLENGE_CHANGE_STATUS: catalogue.owns_challenge,
     Permission.SHORTLIST_VIEW: catalogue.can_view_shortlist,
     Permission.SHORTLIST_EDIT: catalogue.owns_challenge,
     Permission.TECHNOLOGY_VIEW: catalogue.can_view_technology,
-    Permission.TECHNOLOGY_EDIT: catalogue.owns_technology,
+    Permission.TECHNOLOGY_EDIT: catalogue.can_edit_technology,
     Permission.ORGANIZATION_VIEW: organizations.can_view,
     Permission.ORGANIZATION_MANAGE: organizations.can_manage,
     Permission.CONTACT_VIEW: catalogue.can_view_contact,

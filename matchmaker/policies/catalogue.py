@@ -18,13 +18,26 @@ _STEWARDS = (Role.COORDINATOR, Role.ADMIN)
 
 
 def owns_challenge(user: User, challenge: Challenge) -> bool:
-    return user.role in _STEWARDS or (
+    return user.role is Role.ADMIN or (
         user.role is Role.MUNICIPAL_OFFICER and challenge.municipality_id == user.municipality_id)
 
 
 def owns_technology(user: User, technology: Technology) -> bool:
-    return user.role in _STEWARDS or (
+    return user.role is Role.ADMIN or (
         user.role is Role.COMPANY_MEMBER and technology.organization_id == user.organization_id)
+
+
+def can_edit_challenge(user: User, challenge: Challenge) -> bool:
+    """The content of an issue: its municipality's officers, and coordinators, who steer the
+    catalogue (entering issues gathered at a Meet-up, importing a municipality's spreadsheet).
+    Only the municipality closes or reopens it and keeps its shortlist (owns_challenge)."""
+    return user.role is Role.COORDINATOR or owns_challenge(user, challenge)
+
+
+def can_edit_technology(user: User, technology: Technology) -> bool:
+    """The content of a technology: its organisation's members, and coordinators. Proposing and
+    answering invitations stay the company's own (owns_technology)."""
+    return user.role is Role.COORDINATOR or owns_technology(user, technology)
 
 
 def can_view_challenge(user: User, challenge: Challenge) -> bool:

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Challenge, ChallengeStatus, Field, Project, ProjectStageChange, Technology, User
+from models import Challenge, ChallengeStatus, Field, Project, ProjectStageChange, Question, Technology, User
 
 from .. import sheets
 from ..actions.workflow import STAGE_LABELS
@@ -26,6 +26,7 @@ from ..matching import match_service
 from ..parsing import NotANumber, optional_id
 from ..policies import catalogue as catalogue_policy
 from ..policies import projects as project_policy
+from ..policies import questions as question_policy
 from .catalogue import challenges_by_id, technologies_by_id
 from .dashboard import Table
 
@@ -153,5 +154,24 @@ def project_history(session: Session, actor: User) -> Table:
     return Table("project_history", _l("段階の履歴"), header, rows)
 
 
-__all__ = ["challenges", "project_history", "projects", "ranking_for_challenge", "ranking_for_technology",
+def questions(session: Session, actor: User) -> Table:
+    """Questions on issues and their answers, those the actor may read; the asking company is
+    named only to insiders (policies/questions.py), as on the issue page."""
+    header = [str(_l("地域課題ID")), str(_l("地域課題")), str(_l("自治体")), str(_l("質問日時")), str(_l("質問")),
+              str(_l("質問した団体")), str(_l("回答")), str(_l("回答日時")), str(_l("非公開"))]
+    rows = []
+    for q in session.scalars(
+            select(Question).where(question_policy.visible(actor))
+            .options(selectinload(Question.challenge).selectinload(Challenge.municipality),
+                     selectinload(Question.challenge).selectinload(Challenge.fields),
+                     selectinload(Question.organization))
+            .order_by(Question.challenge_id, Question.asked_at, Question.id)):
+        insider = question_policy.is_insider(actor, q)
+        rows.append([q.challenge_id, q.challenge.title, localized(q.challenge.municipality), _when(q.asked_at), q.body,
+                     q.organization.name if insider else "", q.answer or "", _when(q.answered_at),
+                     (str(_l("はい")) if q.is_private else str(_l("いいえ"))) if insider else ""])
+    return Table("questions", _l("質問と回答"), header, rows)
+
+
+__all__ = ["challenges", "project_history", "projects", "questions", "ranking_for_challenge", "ranking_for_technology",
            "technologies"]

@@ -66,7 +66,8 @@ def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
     builders = {sheets.CHALLENGES: lambda: exports.challenges(session, user, request.args),
                 sheets.TECHNOLOGIES: lambda: exports.technologies(session, user, request.args),
                 "projects": lambda: exports.projects(session, user),
-                "project_history": lambda: exports.project_history(session, user)}
+                "project_history": lambda: exports.project_history(session, user),
+                "questions": lambda: exports.questions(session, user)}
     if kind not in builders or fmt not in FORMATS:
         abort(404)
     if kind == "projects" and fmt == "xlsx":
@@ -92,15 +93,6 @@ def technology_ranking(technology_id: int, fmt: str):  # type: ignore[no-untyped
     session, user = get_session(), h.actor()
     table = exports.ranking_for_technology(session, user, get_technology(session, technology_id, actor=user))
     return download(table, fmt, f"ospf-ranking-technology-{technology_id}")
-
-
-@bp.get("/dashboard/<key>.xlsx")
-@login_required
-def dashboard_xlsx(key: str):  # type: ignore[no-untyped-def]
-    tables = dashboard_figures.build(get_session(), actor=h.actor_with(Permission.DASHBOARD_VIEW), only=key)
-    if key not in tables:
-        abort(404)
-    return download(tables[key], "xlsx", f"ospf-{key}")
 
 
 # -- imports ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from models import Stage
 
-from .. import dashboard_charts, rollout
+from .. import dashboard_charts, rollout, tabular
 from ..actions import messages, workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
@@ -232,9 +232,8 @@ def dashboard():  # type: ignore[no-untyped-def]
         400 if errors else 200
 
 
-@bp.get("/dashboard/<key>.csv")
-@login_required
-def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
+def _dashboard_table(key: str):  # type: ignore[no-untyped-def]
+    """One dashboard table or list for a download, over the chosen period, and a file-name suffix."""
     user = h.actor_with(Permission.DASHBOARD_VIEW)
     session = get_session()
     period, args, errors = _dashboard_period()
@@ -247,6 +246,20 @@ def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
         if key not in tables:
             abort(404)
         table = tables[key]
-    suffix = "".join(f"-{args[k]}" for k in ("fy", "from", "to") if k in args)
+    return table, "".join(f"-{args[k]}" for k in ("fy", "from", "to") if k in args)
+
+
+@bp.get("/dashboard/<key>.csv")
+@login_required
+def dashboard_csv(key: str):  # type: ignore[no-untyped-def]
+    table, suffix = _dashboard_table(key)
     return Response(dashboard_figures.to_csv(table), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=ospf-{key}{suffix}.csv"})
+
+
+@bp.get("/dashboard/<key>.xlsx")
+@login_required
+def dashboard_xlsx(key: str):  # type: ignore[no-untyped-def]
+    table, suffix = _dashboard_table(key)
+    return Response(tabular.to_xlsx([(str(table.title), table.header, table.rows)]), content_type=tabular.XLSX_TYPE,
+                    headers={"Content-Disposition": f"attachment; filename=ospf-{key}{suffix}.xlsx"})

@@ -282,3 +282,31 @@ def test_templates_import_as_they_are(demo_app, fmt) -> None:
             assert "団体を書いてください" in preview.text and committed is None
         else:
             assert committed is not None and committed.status_code == 302, preview.text
+
+
+def test_questions_export_hides_unanswered_questions_and_askers_from_outsiders(demo_app) -> None:
+    from matchmaker.actions import questions as question_actions
+
+    session = demo_app.extensions["sqlalchemy_write_sessionmaker"]()
+    with demo_app.app_context():
+        member = session.scalar(select(User).where(User.email == ACCOUNTS["member"]))
+        officer = session.scalar(select(User).where(User.email == ACCOUNTS["officer"]))
+        challenge = session.scalar(select(Challenge).where(Challenge.municipality_id == officer.municipality_id,
+                                                           Challenge.status == "open").order_by(Challenge.id))
+        answered = question_actions.ask(session, challenge.id, actor=member, body="坂の勾配のデータはありますか")
+        session.flush()
+        question_actions.answer(session, answered.id, actor=officer, text="あります", expected_version=answered.version)
+        question_actions.ask(session, challenge.id, actor=member, body="予算の上限は未定ですか")
+        session.commit()
+    session.close()
+    outsider = login(demo_app.test_client(), "member_mimamori")
+    asker = login(demo_app.test_client(), "member")
+
+    seen_by_outsider = rows_of(outsider.get("/exports/questions.csv").data, "csv")
+    seen_by_asker = rows_of(asker.get("/exports/questions.csv").data, "csv")
+
+    outsider_questions = {row[4]: row for row in seen_by_outsider[1:]}
+    asker_questions = {row[4]: row for row in seen_by_asker[1:]}
+    assert "予算の上限は未定ですか" not in outsider_questions and "予算の上限は未定ですか" in asker_questions
+    assert outsider_questions["坂の勾配のデータはありますか"][5] == ""  # the asking company is not named
+    assert asker_questions["坂の勾配のデータはありますか"][5] == "なにわモビリティ株式会社"
