@@ -5,13 +5,19 @@ from __future__ import annotations
 import csv
 import http.client
 import io
+import os
 import re
-import threading
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from matchmaker.actions import imports
 from models import Challenge, Municipality, Organization, StagedImport, Technology, User
@@ -19,6 +25,7 @@ from scoring.spreadsheet import unsafe_cell
 
 from .web import ACCOUNTS, login, state_fingerprint
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FORMULA_TITLE = '=HYPERLINK("https://evil.example","x")'
 
 
@@ -190,17 +197,31 @@ def test_a_file_just_over_the_import_limit_is_refused_by_the_action(demo_app) ->
     assert "ファイルが大きすぎます" in response.text
 
 
-def test_a_100_mb_upload_to_a_real_server_is_answered_not_reset(demo_app) -> None:
-    """Over a socket, as a browser sends it: the 413 page arrives instead of a connection reset."""
-    demo_app.config["WTF_CSRF_ENABLED"] = False
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def test_a_100_mb_upload_to_gunicorn_is_answered_not_reset(tmp_path, demo_db_template) -> None:
+    """Over a socket to the production server, as a browser sends it, CSRF protection on: the 413
+    page arrives instead of a connection reset (gunicorn resets a connection whose body was left
+    unread; and CSRF protection reads the form, so the upload limit must act before it)."""
+    database = tmp_path / "db.sqlite3"
+    shutil.copy(demo_db_template, database)
+    port = _free_port()
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "MATCHMAKER_DATABASE_URL": f"sqlite:///{database}",
+                   "MATCHMAKER_SECRET_KEY": "upload-test", "MATCHMAKER_INSTANCE_PATH": str(tmp_path / "instance")}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                              cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        cookie = _login_cookie(server.server_port)
+        began = time.monotonic()
+        while True:
+            try:
+                cookie, token = _signed_in(port)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() - began < 60, "gunicorn did not come up"
+                time.sleep(0.2)
         head, tail = multipart(b"|", "huge.csv").split(b"|")
+        head = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+                ).encode() + head
         size = 100 * 1024 * 1024
-        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         connection.putrequest("POST", "/imports/challenges")
         connection.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
         connection.putheader("Content-Length", str(len(head) + size + len(tail)))
@@ -215,20 +236,45 @@ def test_a_100_mb_upload_to_a_real_server_is_answered_not_reset(demo_app) -> Non
         body = response.read().decode()
         connection.close()
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        server.terminate()
+        server.wait(30)
     assert response.status == 413
-    assert "ファイルが大きすぎます" in body
+    assert "ファイルが大きすぎます。2 MB以下のファイルを選んでください" in body
 
 
-def _login_cookie(port: int) -> str:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _signed_in(port: int) -> tuple[str, str]:
+    """(session cookie, CSRF token) of the officer, signed in through the login form."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = f"email={ACCOUNTS['officer']}&password=demo-officer-2026"
-    connection.request("POST", "/login", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    assert response.status == 302
+
+    def get(path: str, cookie: str = "") -> tuple[str, str]:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        body = response.read().decode()
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+        assert found is not None
+        return _cookie(response) or cookie, found.group(1)
+
+    try:
+        cookie, token = get("/login")
+        body = urlencode({"csrf_token": token, "email": ACCOUNTS["officer"], "password": "demo-officer-2026"})
+        connection.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 302
+        cookie = _cookie(response) or cookie
+        return get("/imports/challenges", cookie)
+    finally:
+        connection.close()
+
+
+def _cookie(response: http.client.HTTPResponse) -> str:
     return "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
 
 
