@@ -170,7 +170,7 @@ def commit(staged_id: int):  # type: ignore[no-untyped-def]
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
-    # An upload over the limit (refused before it is parsed: security.accepts_upload) says which
+    # An upload over the limit (refused before it is parsed: security.accepts_uploads) says which
     # limit, instead of the app-wide "shorten what you typed".
     message = _("ファイルが大きすぎます。%(mb)d MB以下のファイルを選んでください（行数は%(rows)d行まで）。",
                 mb=imports.MAX_IMPORT_BYTES // (1024 * 1024), rows=imports.MAX_IMPORT_ROWS)
