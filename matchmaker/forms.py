@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal, overload
 
 from flask_babel import lazy_gettext as _l
@@ -61,7 +60,8 @@ class LenientDateField(StringField):
     digits too (japanese_input.parse_date); blank means no date."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        self.raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
+        # Kept as typed (only stripped), so a refused value is shown back unchanged.
+        self.raw = valuelist[0].strip() if valuelist else ""
         self.data = None
         if not self.raw:
             return

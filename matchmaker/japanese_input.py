@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
+
+from .parsing import fold_typed
+
+# Days outside these years are typos (9999-12-31, 0001-01-01) and would overflow the Japan-time
+# to UTC conversion at the edges of `datetime`.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 # 令和 years: 令和元年 = 2019 (from 1 May); written 令和, R or Ｒ.
 _ERA = r"(?:令和|r)\s*(\d{1,2}|元)\s*(?:年|[-/.])"
@@ -21,7 +26,7 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20270401
 
 
 def _normalize(text: str | None) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
+    return fold_typed(text)  # NotANumber is a ValueError, which every parser here raises
 
 
 def parse_date(text: str | None) -> dt.date:
@@ -32,7 +37,7 @@ def parse_date(text: str | None) -> dt.date:
     raw = _normalize(text)
     compact = _COMPACT.match(raw)
     if compact:
-        return dt.date(int(compact[1]), int(compact[2]), int(compact[3]))
+        return _in_range(dt.date(int(compact[1]), int(compact[2]), int(compact[3])))
     match = _DATE.match(raw)
     if match is None:
         raise ValueError(f"not a date: {text!r}")
@@ -43,7 +48,13 @@ def parse_date(text: str | None) -> dt.date:
             raise ValueError(f"not a 令和 year: {text!r}")
     else:
         year = int(western)
-    return dt.date(year, int(month), int(day) if day else 1)
+    return _in_range(dt.date(year, int(month), int(day) if day else 1))
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"not a year from {MIN_YEAR} to {MAX_YEAR}: {day.year}")
+    return day
 
 
 _MONTHS = re.compile(r"^(?:(\d+)年(半)?)?(?:(\d+)(?:か|ヶ|ヵ|カ|ケ|箇|ヵ)?月)?$")

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
+from .japanese_input import MAX_YEAR, MIN_YEAR
 from .jptime import JST, to_jst
-
-MIN_YEAR, MAX_YEAR = 2000, 2100
+from .parsing import NotANumber, fold_typed
 
 _DATE = r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?\s*(?:\([^)]{1,4}\))?"
 _CLOCK = (r"(?P<half>午前|午後|am|pm)?\s*(?P<hour>\d{1,2})\s*(?:[:時]\s*(?P<minute>\d{1,2})?\s*分?)"
@@ -27,7 +26,10 @@ class NotADateTime(ValueError):
 
 
 def _normalise(text: str | None) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip().lower()
+    try:
+        return fold_typed(text).lower()
+    except NotANumber:
+        raise NotADateTime(text) from None
 
 
 def _clock(match: re.Match[str]) -> dt.time:

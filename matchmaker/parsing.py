@@ -8,6 +8,7 @@ another number, and it has no upper bound, while every id column is a 32-bit INT
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -24,6 +25,21 @@ LINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 class NotANumber(ValueError):
     """The text is not a whole number within the allowed range."""
+
+
+def fold_typed(raw: str | None) -> str:
+    r"""Typed text (a date, an amount, a count) NFKC-folded, so 全角 digits, letters and spaces
+    read as ASCII; stripped. Raises NotANumber when a character that is not an ASCII or 全角
+    digit would become a digit: NFKC turns '²' into 2 and '⑫' into 12, and Python's regex `\d`
+    and `int()` read '٣' as 3, so a typo or a hostile value would be saved as another number.
+    Kanji numerals (万, 千, 百, 億) are not digits and stay as they are."""
+    text = raw or ""
+    for char in text:
+        if "0" <= char <= "9" or "０" <= char <= "９" or char.isascii():
+            continue
+        if char.isdigit() or any("0" <= c <= "9" for c in unicodedata.normalize("NFKC", char)):
+            raise NotANumber(raw)
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def parse_int(raw: str | None, *, minimum: int = 0, maximum: int = MAX_ID) -> int:

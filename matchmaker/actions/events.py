@@ -39,7 +39,7 @@ from models import (
 from .. import digests
 from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..jpinput import JST, NotADateTime, in_jst, parse_datetime, parse_end, to_utc
-from ..parsing import NotANumber, parse_int
+from ..parsing import NotANumber, fold_typed, parse_int
 from ..policies import Permission, can, require
 from ..policies.events import has_started
 from . import workflow
@@ -95,8 +95,8 @@ def _locked(session: Session, event_id: int, *, actor: User) -> Event:
 
 # -- creating and editing -------------------------------------------------------------------
 def _parse_capacity(raw: str) -> int:
-    text = unicodedata.normalize("NFKC", raw or "").strip().removesuffix("人").removesuffix("名").strip()
     try:
+        text = fold_typed(raw).removesuffix("人").removesuffix("名").strip()
         return parse_int(text.replace(",", ""), minimum=1, maximum=MAX_CAPACITY)
     except NotANumber:
         raise ValidationError(field_errors={"capacity": [

@@ -30,7 +30,8 @@ def test_dates(text, value) -> None:
     assert parse_date(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "来年", "2027年13月", "2027/2/30", "27/4/1", "令和9年", "2027"])
+@pytest.mark.parametrize("text", ["", "来年", "2027年13月", "2027/2/30", "27/4/1", "令和9年", "2027",
+                                  "9999-12-31", "0001-01-01", "1999年4月", "²⁰²⁷-04-01", "2027-٠٤-01", "2027年⑫月"])
 def test_not_dates(text) -> None:
     with pytest.raises(ValueError):
         parse_date(text)
@@ -63,7 +64,7 @@ def test_yen(text, value) -> None:
     assert parse_yen(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "円", "百二十万円", "1,20,000", "2千万1億", "1.5円", "万円", "1万円です"])
+@pytest.mark.parametrize("text", ["", "²円", "١٢٠万円", "円", "百二十万円", "1,20,000", "2千万1億", "1.5円", "万円", "1万円です"])
 def test_not_yen(text) -> None:
     with pytest.raises(ValueError):
         parse_yen(text)

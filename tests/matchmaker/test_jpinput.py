@@ -13,7 +13,8 @@ START = dt.datetime(2027, 4, 15, 14, 0, tzinfo=JST)
 
 
 @pytest.mark.parametrize("typed", ["明日", "2027-04-15", "14:00", "2027-13-01 10:00", "2027-04-15 24:00",
-                                   "2027-04-15 10:60", "2101-01-01 10:00", "2027年4月15日 午後13時", "", "\x00"])
+                                   "2027-04-15 10:60", "2101-01-01 10:00", "2027年4月15日 午後13時", "", "\x00",
+                                   "²⁰²⁷-⁰⁴-⁰¹ ¹⁰:⁰⁰", "2027-04-15 ١٠:00"])
 def test_what_is_not_a_date_and_time_is_refused(typed: str) -> None:
     with pytest.raises(NotADateTime):
         parse_datetime(typed)
