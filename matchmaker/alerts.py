@@ -41,7 +41,7 @@ from models import (
 )
 from scoring.strength import STRONG, strengths
 
-from . import digests
+from . import digests, notifications
 from .db import session_scope
 from .freshness import is_stale
 from .policies import Permission, can
@@ -130,7 +130,7 @@ def _for_issue(app: Flask, session: Session, challenge_id: int) -> list[Alert]:
     if challenge is None or challenge.status is not ChallengeStatus.OPEN or is_stale(challenge, app.config):
         return []
     key = f"challenge:{challenge.id}"
-    base = {"title": challenge.title, "challenge_id": challenge.id, "municipality": challenge.municipality.name}
+    base = {"title": challenge.title, "challenge_id": challenge.id, **notifications.municipality_params(challenge.municipality)}
     ranked = match_service().technologies_for(session, challenge.id, int(app.config["MATCH_TOP_K"]))
     strong = [r.technology_id for r, label in zip(ranked, strengths([r.score for r in ranked]), strict=True)
               if label == STRONG]

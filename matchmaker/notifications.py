@@ -17,7 +17,7 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
-from models import Stage
+from models import Municipality, Stage
 
 from .jpinput import format_moment
 
@@ -117,10 +117,20 @@ def translate(locale: str | None, message: str, **params: Any) -> str:
 def _values(params: Mapping[str, Any], locale: str | None) -> dict[str, Any]:
     """Parameters as they appear in text: stage values (from, to) become stage names."""
     values = {key: value for key, value in params.items() if not key.startswith("_")}
+    # A municipality is stored with both names (municipality_params), so the reader's language
+    # chooses at display time; older rows carry only the Japanese name.
+    english = values.pop("municipality_en", None)
+    if english and locale == "en":
+        values["municipality"] = english
     for key in ("from", "to"):
         if key in values:
             values[key] = translate(locale, STAGE_NAMES[Stage(values[key])])
     return values
+
+
+def municipality_params(municipality: Municipality) -> dict[str, str]:
+    """The parameters naming a municipality in a notification: both names, chosen when shown."""
+    return {"municipality": municipality.name, "municipality_en": municipality.name_en or municipality.name}
 
 
 def render(kind: str, params: Mapping[str, Any], locale: str | None) -> str:

@@ -25,7 +25,7 @@ from models import (
     utcnow,
 )
 
-from .. import alerts
+from .. import alerts, notifications
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..policies import Permission, can, require
 from .audit import record_change
@@ -222,7 +222,7 @@ def shortlist(session: Session, challenge_id: int, technology_id: int, *, actor:
     # nor the officer's note, which stay private to the municipality and coordinators).
     notify(session, members_of(session, technology.organization_id), kind="shortlisted", actor=actor,
            params={"title": challenge.title, "challenge_id": challenge.id,
-                   "municipality": challenge.municipality.name, "technology": technology.title})
+                   **notifications.municipality_params(challenge.municipality), "technology": technology.title})
     return entry
 
 

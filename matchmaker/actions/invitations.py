@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Invitation, InvitationStatus, Project, User, utcnow
 
+from .. import notifications
 from ..domain.errors import Conflict, NotFound, PermissionDenied
 from ..policies import Permission, can, require
 from ..policies import invitations as invitation_policy
@@ -22,7 +23,7 @@ MESSAGE_MAX = 2000
 
 def _params(invitation: Invitation) -> dict[str, object]:
     challenge, technology = invitation.challenge, invitation.technology
-    return {"title": challenge.title, "challenge_id": challenge.id, "municipality": challenge.municipality.name,
+    return {"title": challenge.title, "challenge_id": challenge.id, **notifications.municipality_params(challenge.municipality),
             "technology": technology.title, "company": technology.organization.name}
 
 

@@ -6,11 +6,12 @@ from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, select
 
 from matchmaker import mail, notifications
 from matchmaker.actions import workflow
-from models import Notification, OutboxEmail, Role, Stage, utcnow
+from models import Municipality, Notification, OutboxEmail, Role, Stage, utcnow
 from tests import factories
 
 
@@ -25,6 +26,15 @@ def test_every_kind_renders_in_japanese_and_english() -> None:
                "author": "山田"}
     for kind in notifications.MESSAGES:
         assert notifications.render(kind, params, "en") != notifications.render(kind, params, "ja")
+
+
+@pytest.mark.parametrize("kind", ["invitation_to_propose", "shortlisted", "alert_issue_match", "alert_issue_follow"])
+def test_a_municipality_is_named_in_the_readers_language(kind: str) -> None:
+    params = {"title": "見守り", "technology": "センサー", "challenge_id": 1,
+              **notifications.municipality_params(Municipality(name="堺市", name_en="Sakai"))}
+
+    assert "Sakai" in notifications.render(kind, params, "en") and "堺市" not in notifications.render(kind, params, "en")
+    assert "堺市" in notifications.render(kind, params, "ja") and "Sakai" not in notifications.render(kind, params, "ja")
 
 
 def test_a_move_notifies_in_each_readers_language_without_an_app(db_session) -> None:
