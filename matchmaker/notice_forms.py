@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
 
 from models import Delivery
 
@@ -53,7 +54,9 @@ class FollowForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(_l("メールアドレス"), render_kw={"maxlength": 254, "autocomplete": "email"})
+    # An empty address is a typing slip, not an account question: saying so reveals nothing.
+    email = EmailField(_l("メールアドレス"), validators=[DataRequired(_l("メールアドレスを入力してください。"))],
+                       render_kw={"maxlength": 254, "autocomplete": "email"})
 
 
 class ResetPasswordForm(Form):

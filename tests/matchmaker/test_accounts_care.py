@@ -55,6 +55,17 @@ def test_a_reset_answers_the_same_for_unknown_addresses_and_does_the_same_work(a
     assert queued == [("password_reset", 1), ("password_reset", 1)]
 
 
+def test_a_reset_without_an_address_is_a_form_error_and_queues_nothing(app_, monkeypatch) -> None:
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda _app, name, *args: queued.append(name))
+
+    response = app_.test_client().post("/password/forgot", data={"email": "  "})
+
+    assert response.status_code == 400
+    assert "メールアドレスを入力してください。" in response.text
+    assert queued == []
+
+
 def test_a_reset_link_works_once_and_ends_other_sessions(app_) -> None:
     other_browser = login(app_.test_client(), "member")
     client = app_.test_client()
