@@ -33,7 +33,8 @@ run: install
 	@echo "  member       member@naniwa-mobility.example           demo-member-2026"
 	@echo "  (all demo accounts: see README.md)"
 	@echo "Serving on http://$(HOST):$(PORT)"
-	$(BIN)/matchmaker run --host $(HOST) --port $(PORT) --no-reload
+	MATCHMAKER_PUBLIC_BASE_URL=$${MATCHMAKER_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+		$(BIN)/matchmaker run --host $(HOST) --port $(PORT) --no-reload
 
 # Debian's chromium for the browser journeys, postgresql's server binaries for the tests that
 # run against the production database (the tests start their own throwaway cluster), and

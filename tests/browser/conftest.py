@@ -52,6 +52,8 @@ def live_server(tmp_path: Path, demo_database_url: str, monkeypatch: pytest.Monk
 
     jobs.refit(app)  # as `make run` does with `matchmaker rescore --if-missing` before serving
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # As `make run` does: mails link to the address the site is served at.
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
