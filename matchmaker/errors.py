@@ -161,6 +161,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
+        from .i18n import no_replay
+
+        no_replay()
         return _render(400, _l("フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからやり直してください。"),
                        code="csrf_failed")
 

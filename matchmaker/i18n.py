@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -58,6 +58,13 @@ class LanguageSwitch:
     replay: list[tuple[str, str]] | None
 
 
+def no_replay() -> None:
+    """This POST is answered with a page that is not a refused form (a success shown in place, or
+    a refused forgery): the switch must come back by GET, never post it again (a second token, a
+    second mail, or a forged post re-sent with a fresh CSRF token)."""
+    g.no_replay = True
+
+
 def language_switch() -> LanguageSwitch:
     """On a GET page the switch comes back to the same URL. A page answering a failed POST (its
     URL may accept only POST, and a GET would lose what was typed) carries the posted fields: the
@@ -68,6 +75,8 @@ def language_switch() -> LanguageSwitch:
     here = request.full_path if request.query_string else request.path
     if request.method == "GET":
         return LanguageSwitch(here, None)
+    if g.get("no_replay"):
+        return LanguageSwitch(request.path if _answers_get(request.path) else "/", None)
     # Only a body the view already read (never one refused unread: too large, malformed).
     parsed = "form" in request.__dict__ and not request.files
     fields = [(name, value) for name, values in request.form.lists() for value in values

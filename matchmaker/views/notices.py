@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import csrf, digests, freshness, notifications, tokens
 from ..actions import catalogue, notices
 from ..db import get_session
-from ..i18n import localized
+from ..i18n import localized, no_replay
 from ..notice_forms import FollowForm, OfferedForm, ReconfirmForm, UnsubscribeForm, preferences_form
 from ..queries.reference import all_fields, all_municipalities
 from ..security import value_id, value_ids
@@ -87,6 +87,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     session = get_session()
     notices.unsubscribe(session, user_id, kind)
     session.commit()
+    no_replay()
     return render_template("notices/unsubscribe.html", form=UnsubscribeForm(), kind_label=_(notifications.KIND_LABELS[kind]),
                            done=True)
 

@@ -11,6 +11,7 @@ from ..actions import people
 from ..db import get_session
 from ..domain.errors import ValidationError
 from ..errors import status_of
+from ..i18n import no_replay
 from ..notice_forms import ActiveForm, ForgotPasswordForm, InviteForm, OrganizationProfileForm, ResetPasswordForm
 from ..policies import Permission
 from . import _helpers as h
@@ -31,6 +32,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return render_template("people/forgot.html", form=form, sent=False), 400 if form.is_submitted() else 200
     jobs.enqueue(current_app, "password_reset", (form.email.data or "")[:254])
+    no_replay()
     return render_template("people/forgot.html", form=ForgotPasswordForm(formdata=None), sent=True, hours=_hours())
 
 

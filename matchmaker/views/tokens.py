@@ -11,6 +11,7 @@ from models import ApiToken, User
 from ..actions import tokens as actions
 from ..db import get_session
 from ..forms import ApiTokenForm, ButtonForm
+from ..i18n import no_replay
 from ..policies import Permission
 from . import _helpers as h
 from ._forms import submit
@@ -26,6 +27,7 @@ def _page(user: User, form: ApiTokenForm | None = None, created: tuple[ApiToken,
 def _shown_once(user: User, created: tuple[ApiToken, str]) -> Response:
     """The page with the new secret: answered, not redirected to, so the secret never travels in
     the (signed but readable) session cookie, and never stored by a cache."""
+    no_replay()
     response = make_response(_page(user, created=created), 201)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -80,3 +80,29 @@ def test_a_password_is_never_written_into_the_switch(client) -> None:
     assert "secret-typed" not in failed.text
     switched = client.post("/language", data=_switch_form(failed.text))
     assert switched.status_code == 302 and switched.headers["Location"] == "/login"
+
+
+def _replays(html: str) -> bool:
+    return _switch_form(html).get("replay") is not None
+
+
+def test_a_page_shown_in_place_of_a_success_is_never_posted_again(demo_app) -> None:
+    client = login(demo_app.test_client(), "member")
+    created = client.post("/settings/tokens", data={"name": "連携テスト", "scope": "read"})
+    forgot = demo_app.test_client().post("/password/forgot", data={"email": "nobody@nowhere.example"})
+
+    assert created.status_code == 201 and forgot.status_code == 200
+    # Pressing the switch there would create a second token, or queue a second mail.
+    assert not _replays(created.text) and not _replays(forgot.text)
+    switched = client.post("/language", data=_switch_form(created.text))
+    assert switched.status_code == 302 and switched.headers["Location"] == "/settings/tokens"
+
+
+def test_a_refused_forgery_is_never_posted_again_with_a_fresh_token(demo_app) -> None:
+    client = login(demo_app.test_client(), "officer")
+    demo_app.config["WTF_CSRF_ENABLED"] = True
+
+    forged = client.post("/challenges/new", data={"title": "偽の課題", "description": "攻撃者が書いた内容"})
+
+    assert forged.status_code == 400
+    assert not _replays(forged.text) and "偽の課題" not in forged.text
