@@ -33,6 +33,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Reading stops here: callers limit rows themselves, this only bounds the work.
 XLSX_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+XLSX_MAX_COLUMNS = 64  # far more than any import template has
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
@@ -136,7 +137,14 @@ def _read_xlsx(data: bytes, max_rows: int) -> Sheet:
             raise FileProblem(broken)
         header: list[str] | None = None
         rows: list[Row] = []
-        for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        # A sheet's declared dimensions (<dimension ref="A1:XFD1048576">, or one stray cell far
+        # below) would make read-only openpyxl pad every row out to them: a 2 KB file becoming
+        # 10^6 rows of 16,384 cells. Read the cells that exist, at most XLSX_MAX_COLUMNS wide, and
+        # count blank rows too, so the work is bounded by the row limit, not by the file's claim.
+        worksheet.reset_dimensions()
+        for number, cells in enumerate(worksheet.iter_rows(max_col=XLSX_MAX_COLUMNS), start=1):
+            if number > max_rows * 2 + 100:
+                raise FileProblem(_l("行数が上限（%(max)d行）を超えています。ファイルを分けてください。", max=max_rows))
             texts, formulas = [], set()
             for position, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) == "f":
