@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Organization, OutboxEmail, Role, User, normalize_email, utcnow
+from models import AuditEvent, Organization, OutboxEmail, Role, User, normalize_email, utcnow
 
 from .. import tokens
-from ..domain.errors import Conflict, NotFound, ValidationError
+from ..domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..policies import Permission, require
 from .accounts import _clean_url, hash_password
 from .audit import record_change
@@ -105,7 +105,18 @@ def set_colleague_active(session: Session, organization_id: int, user_id: int, a
     person = session.get(User, user_id)
     if person is None or person.organization_id != organization.id:
         raise NotFound()
+    if active and _last_deactivation(session, person) == "user:deactivate":
+        # An admin's decision (a departed or misbehaving account) is not the company's to undo.
+        raise PermissionDenied(_l("管理者が無効にしたアカウントは、管理者だけが有効に戻せます。"))
     return _set_active(session, person, active, actor=actor, action="colleague")
+
+
+def _last_deactivation(session: Session, person: User) -> str | None:
+    return session.scalar(
+        select(AuditEvent.action)
+        .where(AuditEvent.entity_type == "user", AuditEvent.entity_id == person.id,
+               AuditEvent.action.in_(("user:deactivate", "colleague:deactivate")))
+        .order_by(AuditEvent.id.desc()).limit(1))
 
 
 def invite_colleague(session: Session, organization_id: int, *, actor: User, email: str, display_name: str,
