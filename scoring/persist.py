@@ -15,11 +15,14 @@ A state is a directory (no pickle anywhere: a state file cannot run code):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import mmap
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,15 +107,33 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
             np.save(staging / f"tokens-{name}.npy", np.asarray(offsets, dtype=np.int64))
     (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
     (staging / "state.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    if target.exists():
-        backup = target.with_name(target.name + ".old")
-        if backup.exists():
+    with _locked(target, fcntl.LOCK_EX):
+        if target.exists():
+            backup = target.with_name(target.name + ".old")
+            if backup.exists():
+                _remove_tree(backup)
+            target.rename(backup)
+            staging.rename(target)
             _remove_tree(backup)
-        target.rename(backup)
-        staging.rename(target)
-        _remove_tree(backup)
-    else:
-        staging.rename(target)
+        else:
+            staging.rename(target)
+
+
+@contextlib.contextmanager
+def _locked(target: Path, mode: int) -> Iterator[None]:
+    """A lock beside the state directory, shared by every process on the machine (gunicorn
+    workers, the job worker): a save swaps the directory only while no load is reading its files
+    one by one, so a new worker never combines one save's state.json with another's arrays (a
+    width that does not match the transposed index: a 500 on every ranking page), and two saves
+    never interleave their renames. Arrays stay valid once mapped, so the lock is held only while
+    files are opened, not while the engine is used."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle.fileno(), mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class _LazyTokens(dict[tuple[str, str], CachedTokens]):
@@ -153,6 +174,11 @@ def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # ty
     """An engine from a saved state, its arrays mapped, not read. Raises IncompatibleState or
     FileNotFoundError."""
     source = Path(directory)
+    with _locked(source, fcntl.LOCK_SH):
+        return _load(source, analyzer)
+
+
+def _load(source: Path, analyzer=None) -> MatchEngine:  # type: ignore[no-untyped-def]
     try:
         state = json.loads((source / "state.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:

@@ -299,7 +299,7 @@ def set_technology_retired(session: Session, technology_id: int, retired: bool, 
                            expected_version: int | None) -> Technology:
     """Retire (no longer matched) or reactivate. Raises NotFound, PermissionDenied or Conflict."""
     technology = get_technology(session, technology_id, actor=actor)
-    require(actor, Permission.TECHNOLOGY_EDIT, technology)
+    require(actor, Permission.TECHNOLOGY_CHANGE_STATUS, technology)
     _check_version(technology, expected_version)
     if technology.is_retired == retired:
         raise Conflict(_l("この技術は既にその状態です。"))
@@ -317,7 +317,7 @@ def set_technology_offered(session: Session, technology_id: int, offered: bool, 
     """Mark a listed technology as not currently offered (kept on its page, left out of rankings
     and alerts) or offered again. Raises NotFound, PermissionDenied or Conflict."""
     technology = get_technology(session, technology_id, actor=actor)
-    require(actor, Permission.TECHNOLOGY_EDIT, technology)
+    require(actor, Permission.TECHNOLOGY_CHANGE_STATUS, technology)
     _check_version(technology, expected_version)
     if technology.offered == offered:
         raise Conflict(_l("この技術は既にその状態です。"))

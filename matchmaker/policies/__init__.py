@@ -43,6 +43,7 @@ RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.SHORTLIST_EDIT: catalogue.owns_challenge,
     Permission.TECHNOLOGY_VIEW: catalogue.can_view_technology,
     Permission.TECHNOLOGY_EDIT: catalogue.can_edit_technology,
+    Permission.TECHNOLOGY_CHANGE_STATUS: catalogue.owns_technology,
     Permission.ORGANIZATION_VIEW: organizations.can_view,
     Permission.ORGANIZATION_MANAGE: organizations.can_manage,
     Permission.CONTACT_VIEW: catalogue.can_view_contact,

@@ -24,6 +24,8 @@ class Permission(str, enum.Enum):
     TECHNOLOGY_VIEW = "technology:view"
     TECHNOLOGY_CREATE = "technology:create"
     TECHNOLOGY_EDIT = "technology:edit"
+    # retire, reactivate, offered or not: the company's own decision, like an issue's status
+    TECHNOLOGY_CHANGE_STATUS = "technology:change_status"
     TECHNOLOGY_ASSIGN = "technology:assign"  # register for any organization, not only one's own
     CONTACT_VIEW = "contact:view"
     # projects and the pages built on them
@@ -76,7 +78,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.INVITATION_CREATE, Permission.QUESTION_ANSWER,
     },
     Role.COMPANY_MEMBER: _EVERYONE | {
-        Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.PROJECT_PROPOSE,
+        Permission.TECHNOLOGY_CREATE, Permission.TECHNOLOGY_EDIT, Permission.TECHNOLOGY_CHANGE_STATUS,
+        Permission.PROJECT_PROPOSE,
         Permission.PROJECT_ROLLOUT, Permission.HOME_COMPANY, Permission.EVENT_PROPOSE, Permission.ORGANIZATION_MANAGE,
         Permission.INVITATION_RESPOND, Permission.QUESTION_ASK,
     },

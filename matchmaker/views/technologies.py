@@ -97,7 +97,7 @@ def confirm_retire(technology_id: int):  # type: ignore[no-untyped-def]
     """The confirmation step before retiring a technology (it posts to retire)."""
     user = h.actor()
     technology = catalogue.get_technology(get_session(), technology_id, actor=user)
-    require(user, Permission.TECHNOLOGY_EDIT, technology)
+    require(user, Permission.TECHNOLOGY_CHANGE_STATUS, technology)
     if technology.is_retired:
         return redirect(url_for("technologies.show", technology_id=technology_id))
     return render_template(

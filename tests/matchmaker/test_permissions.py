@@ -98,10 +98,11 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
          {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
         ("save foreign technology", "POST", f"/technologies/{foreign_t}/edit", technology_form(version="1"),
          {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 302, "admin": 302}),
+        # Coordinators edit a technology's content; retiring it is the company's own decision.
         ("retire own technology", "POST", f"/technologies/{own_t}/retire", {"version": "1", "retired": "1"},
-         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
         ("retire foreign technology", "POST", f"/technologies/{foreign_t}/retire", {"version": "1", "retired": "1"},
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 302, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
         ("municipality home", "GET", "/municipality", None,
          {"anonymous": login_redirect, "officer": 200, "member": 403, "coordinator": 403, "admin": 403}),
         ("company home", "GET", "/company", None,
@@ -135,7 +136,7 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
         ("reconfirm foreign challenge", "POST", f"/challenges/{foreign_c}/reconfirm", {},
          {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
         ("own technology not offered", "POST", f"/technologies/{own_t}/offered", {"offered": "0", "version": "1"},
-         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 302, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
         # password reset, deactivation, a company's own people (issue 13)
         ("forgot password form", "GET", "/password/forgot", None,
          {"anonymous": 200, "officer": 200, "member": 200, "coordinator": 200, "admin": 200}),
@@ -170,7 +171,7 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, str, dict | None, dict[
          {"active": "0"},
          {"anonymous": login_redirect, "officer": 403, "member": 302, "coordinator": 403, "admin": 302}),
         ("foreign technology not offered", "POST", f"/technologies/{foreign_t}/offered", {"offered": "0", "version": "1"},
-         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 302, "admin": 302}),
+         {"anonymous": login_redirect, "officer": 403, "member": 403, "coordinator": 403, "admin": 302}),
         # Data in and out (views/data.py, views/opendata.py). Uploads only stage a file: the
         # commit is a second step (tests/matchmaker/test_data_web.py).
         ("data page", "GET", "/data", None, _all(200)),

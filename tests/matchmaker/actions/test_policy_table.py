@@ -113,9 +113,13 @@ TABLE: dict[str, tuple[Act, tuple[str, ...]]] = {
     "edit a technology": (lambda s, a: catalogue.update_technology(s, i("technology"), _technology_input(), actor=a,
                                                                    expected_version=None),
                           (DENIED, DENIED, OK, DENIED, OK, OK, OK)),
+    # Coordinators edit a technology's content, but retiring it is the company's own decision.
     "retire a technology": (lambda s, a: catalogue.set_technology_retired(s, i("technology"), True, actor=a,
                                                                           expected_version=None),
-                            (DENIED, DENIED, OK, DENIED, OK, OK, OK)),
+                            (DENIED, DENIED, OK, DENIED, DENIED, DENIED, OK)),
+    "mark a technology not offered": (lambda s, a: catalogue.set_technology_offered(s, i("technology"), False, actor=a,
+                                                                                    expected_version=None),
+                                      (DENIED, DENIED, OK, DENIED, DENIED, DENIED, OK)),
     "propose with the lead's technology": (
         lambda s, a: workflow.propose(s, actor=a, challenge_ids=[i("challenge")], technology_ids=[i("technology")],
                                       title="提案", summary=""),
