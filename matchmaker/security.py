@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, request, session
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -120,7 +120,10 @@ def _limit_uploads() -> None:
     length = request.content_length
     if limit is None or length is None or length <= limit:
         return
-    if length <= DRAIN_LIMIT:
+    # Reading the body first lets a browser show the 413 page instead of a reset connection; that
+    # courtesy is for signed-in people only (every upload view needs a login), so an anonymous
+    # client cannot make a worker read and discard 256 MB.
+    if length <= DRAIN_LIMIT and session.get("_user_id"):
         stream = request.environ.get("wsgi.input")
         remaining = length
         while stream is not None and remaining > 0:

@@ -356,3 +356,40 @@ def test_questions_export_hides_unanswered_questions_and_askers_from_outsiders(d
     assert "予算の上限は未定ですか" not in outsider_questions and "予算の上限は未定ですか" in asker_questions
     assert outsider_questions["坂の勾配のデータはありますか"][5] == ""  # the asking company is not named
     assert asker_questions["坂の勾配のデータはありますか"][5] == "なにわモビリティ株式会社"
+
+
+class _CountingBody(io.BytesIO):
+    """A request body of `size` bytes that counts what the server reads of it."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(b"a" * size)
+        self.size, self.read_bytes = size, 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        chunk = super().read(n)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readinto(self, buffer) -> int:
+        n = super().readinto(buffer)
+        self.read_bytes += n
+        return n
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = super().readline(size)
+        self.read_bytes += len(line)
+        return line
+
+
+@pytest.mark.parametrize(("who", "drained"), [(None, False), ("officer", True)])
+def test_an_oversize_upload_is_read_to_its_end_only_for_signed_in_people(demo_app, who, drained: bool) -> None:
+    client = demo_app.test_client() if who is None else login(demo_app.test_client(), who)
+    body = _CountingBody(20 * 1024 * 1024)
+
+    response = client.post("/imports/challenges", input_stream=body,
+                           headers={"Content-Type": "multipart/form-data; boundary=x",
+                                    "Content-Length": str(body.size)})
+
+    assert response.status_code == 413
+    # Drained, a browser shows the 413 page; an anonymous client cannot make a worker read 256 MB.
+    assert (body.read_bytes == body.size) if drained else (body.read_bytes == 0)
