@@ -298,33 +298,31 @@ def update_technology(session: Session, technology_id: int, data: TechnologyInpu
 def set_technology_retired(session: Session, technology_id: int, retired: bool, *, actor: User,
                            expected_version: int | None) -> Technology:
     """Retire (no longer matched) or reactivate. Raises NotFound, PermissionDenied or Conflict."""
-    technology = get_technology(session, technology_id, actor=actor)
-    require(actor, Permission.TECHNOLOGY_CHANGE_STATUS, technology)
-    _check_version(technology, expected_version)
-    if technology.is_retired == retired:
-        raise Conflict(_l("この技術は既にその状態です。"))
-    before = technology_snapshot(technology)
-    technology.is_retired = retired
-    session.flush()
-    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
-                  action="technology:retire" if retired else "technology:reactivate",
-                  before=before, after=technology_snapshot(technology))
-    return technology
+    return _change_technology_status(session, technology_id, "is_retired", retired, actor=actor,
+                                     expected_version=expected_version,
+                                     action="technology:retire" if retired else "technology:reactivate")
 
 
 def set_technology_offered(session: Session, technology_id: int, offered: bool, *, actor: User,
                            expected_version: int | None) -> Technology:
     """Mark a listed technology as not currently offered (kept on its page, left out of rankings
     and alerts) or offered again. Raises NotFound, PermissionDenied or Conflict."""
+    return _change_technology_status(session, technology_id, "offered", offered, actor=actor,
+                                     expected_version=expected_version,
+                                     action="technology:offered" if offered else "technology:not_offered")
+
+
+def _change_technology_status(session: Session, technology_id: int, attribute: str, value: bool, *, actor: User,
+                              expected_version: int | None, action: str) -> Technology:
+    """One of a technology's status flags, the company's own decision, checked and recorded."""
     technology = get_technology(session, technology_id, actor=actor)
     require(actor, Permission.TECHNOLOGY_CHANGE_STATUS, technology)
     _check_version(technology, expected_version)
-    if technology.offered == offered:
+    if getattr(technology, attribute) == value:
         raise Conflict(_l("この技術は既にその状態です。"))
     before = technology_snapshot(technology)
-    technology.offered = offered
+    setattr(technology, attribute, value)
     session.flush()
-    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
-                  action="technology:offered" if offered else "technology:not_offered",
+    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id, action=action,
                   before=before, after=technology_snapshot(technology))
     return technology
