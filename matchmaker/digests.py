@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -41,10 +40,10 @@ from models import (
 
 from . import notifications
 from .db import session_scope
+from .jptime import JST
 
 log = logging.getLogger(__name__)
 
-JST = ZoneInfo("Asia/Tokyo")
 # The choice a person has made for no kind yet: every kind is mailed at once.
 DEFAULT_DELIVERY = Delivery.IMMEDIATELY
 PERIODS = {"daily": Delivery.DAILY, "weekly": Delivery.WEEKLY}

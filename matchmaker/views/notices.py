@@ -11,6 +11,7 @@ from .. import csrf, digests, freshness, notifications, tokens
 from ..actions import catalogue, notices
 from ..db import get_session
 from ..i18n import localized, no_replay
+from ..jptime import JST
 from ..notice_forms import FollowForm, OfferedForm, ReconfirmForm, UnsubscribeForm, preferences_form
 from ..queries.reference import all_fields, all_municipalities
 from ..security import value_id, value_ids
@@ -120,8 +121,8 @@ def _notice_helpers() -> dict:
         """(possibly stale, confirmation due, closes on) of an issue for its page; dates in JST."""
         config = current_app.config
         return (freshness.is_stale(challenge, config),
-                freshness.reconfirm_due(challenge, config).astimezone(digests.JST).date().isoformat(),
-                freshness.closes_at(challenge, config).astimezone(digests.JST).date().isoformat())
+                freshness.reconfirm_due(challenge, config).astimezone(JST).date().isoformat(),
+                freshness.closes_at(challenge, config).astimezone(JST).date().isoformat())
 
     def follow_targets(challenge):  # type: ignore[no-untyped-def]
         """(form field, id, label, followed?) for the issue's municipality and each of its fields."""
