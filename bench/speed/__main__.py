@@ -225,6 +225,8 @@ def main() -> int:
                  f"{np.percentile(plain_posting, 95) * 1e3:.2f} ms",
                  np.percentile(plain_posting, 95) / np.percentile(posting, 95)))
 
+    vocabulary = len(engine.word_vectorizer_.vocabulary_)  # read before the batch run frees the engine
+
     # -- the batch contract end to end (bench/speed/batch.py) ---------------------------------
     if args.rank_challenges:
         from bench.speed.batch import end_to_end as rank_end_to_end
@@ -238,7 +240,7 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     for name, mine, base, ratio in rows:
         print(f"| {name} | {mine} | {base} | {'' if ratio is None else f'{ratio:.1f}x'} |")
-    print(f"\nvocabulary {len(engine.word_vectorizer_.vocabulary_):,} terms; expanded nnz: challenges "
+    print(f"\nvocabulary {vocabulary:,} terms; expanded nnz: challenges "
           f"{c_exp.nnz:,}, technologies {t_exp.nnz:,}; process peak RSS {_peak_rss_mb():,.0f} MB")
     return 0
 
