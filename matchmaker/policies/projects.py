@@ -83,6 +83,25 @@ def visible(user: User | None) -> ColumnElement[bool]:
     return false()
 
 
+def plays(user: User | None, part: str) -> ColumnElement[bool]:
+    """`part in parts(user, project)` as a WHERE clause over Project (lists of work waiting)."""
+    if user is None or not user.is_active:
+        return false()
+    if user.role is Role.ADMIN:
+        return true()
+    if part == OFFICER and user.role is Role.MUNICIPAL_OFFICER and user.municipality_id is not None:
+        return Project.municipalities.any(Municipality.id == user.municipality_id)
+    if part == LEAD and user.role is Role.COMPANY_MEMBER and user.organization_id is not None:
+        return Project.lead_organization_id == user.organization_id
+    if part == COORDINATOR and user.role is Role.COORDINATOR:
+        field_ids = [f.id for f in user.coordinator_fields]
+        if not field_ids:
+            return false()
+        return or_(Project.challenges.any(Challenge.fields.any(Field.id.in_(field_ids))),
+                   Project.technologies.any(Technology.fields.any(Field.id.in_(field_ids))))
+    return false()
+
+
 def can_make(user: User | None, project: Project, move: HasActors) -> bool:
     """Whether the user plays a part the move allows (the stage is the workflow's business)."""
     return user is not None and user.is_active and bool(move.actors & parts(user, project))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Notification, Project, ProjectMessage, ProjectStageChange, Stage, User
@@ -37,17 +37,56 @@ def projects_filtered(actor: User, stage: str = "") -> Select[Project]:
     return query
 
 
-def waiting(session: Session, actor: User) -> list[tuple[Project, list[workflow.Move]]]:
-    """Open projects waiting for this person, with the moves that take them forward."""
-    query = (select(Project).where(Project.stage.in_([s.value for s in workflow.OPEN_STAGES]),
-                                   project_policy.visible(actor))
-             .options(*project_policy.LOAD_PARTS).order_by(Project.stage_changed_at))
+@dataclass(frozen=True)
+class Waiting:
+    """The first `WAITING_SHOWN` projects waiting for a person (longest waiting first) and how
+    many wait in all: the rest are in the project list."""
+
+    items: list[tuple[Project, list[workflow.Move]]]
+    total: int
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+WAITING_SHOWN = 30
+
+
+def _waiting_clause(actor: User) -> ColumnElement[bool]:
+    """Projects where the actor plays a part that has a move forward from the project's stage
+    (the workflow table and the policy's rule, in SQL: nothing is loaded to be discarded)."""
+    clauses = []
+    for part in sorted(project_policy.PARTS):
+        stages = sorted({stage.value for move in workflow.MOVES.values() if move.name not in NOT_WAITING
+                         and part in move.actors for stage in move.sources if stage in workflow.OPEN_STAGES})
+        if stages:
+            clauses.append(and_(Project.stage.in_(stages), project_policy.plays(actor, part)))
+    return or_(*clauses) if clauses else false()
+
+
+def waiting(session: Session, actor: User, limit: int = WAITING_SHOWN) -> Waiting:
+    """Open projects waiting for this person, with the moves that take them forward: the
+    longest waiting first, at most `limit` of them, and the total (two queries and the parts of
+    the projects shown, whatever the number of projects)."""
+    query = select(Project).where(_waiting_clause(actor), project_policy.visible(actor))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     found = []
-    for project in session.scalars(query):
+    for project in session.scalars(query.options(*project_policy.LOAD_PARTS)
+                                   .order_by(Project.stage_changed_at, Project.id).limit(limit)):
         moves = [m for m in workflow.available_moves(project, actor) if m.name not in NOT_WAITING]
         if moves:
             found.append((project, moves))
-    return found
+    return Waiting(found, total)
 
 
 def unread_count(session: Session, actor: User) -> int:

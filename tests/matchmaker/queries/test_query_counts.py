@@ -26,8 +26,8 @@ PAGES = ("/inbox", "/dashboard", "/dashboard/durations.csv", "/projects", "/chal
 
 
 def _populate(app: Flask, projects: int) -> dict[str, Any]:
-    """Two municipalities and two companies with a few issues and technologies, `projects`
-    projects spread over every stage (every tenth implemented one rolled out), and one
+    """Two municipalities and two companies with a few issues and technologies, two projects
+    waiting for each viewer, `projects` projects spread over every stage (every tenth implemented one rolled out), and one
     notification per project for each viewer."""
     session = app.extensions["sqlalchemy_sessionmaker"]()
     places = [factories.municipality(session, name) for name in ("堺市", "豊中市")]
@@ -42,6 +42,10 @@ def _populate(app: Flask, projects: int) -> dict[str, Any]:
         "coordinator": factories.make_user(session, Role.COORDINATOR, field_keys=("elderly", "mobility")),
         "admin": factories.make_user(session, Role.ADMIN),
     }
+    # Work waiting for every viewer at both sizes (a list with no rows loads none of its parts,
+    # which would make the small size look cheaper than it is).
+    for stage in (Stage.ACCEPTED, Stage.PILOT_REQUESTED):
+        factories.make_project(session, challenges[0], technologies[0], stage=stage, title=f"待ち{stage.value}")
     pairs = itertools.cycle(itertools.product(challenges, technologies))
     stages = itertools.cycle(Stage)
     for n in range(projects):
