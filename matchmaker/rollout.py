@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Challenge, ChallengeStatus, Municipality, Project
+from models import Challenge, ChallengeStatus, Field, Municipality, Project, challenge_fields
 
 from .matching import match_service
 from .policies.projects import is_related, municipalities_with_officers, project_fields
@@ -51,8 +51,16 @@ def issue_similarity(session: Session, project: Project) -> dict[int, float]:
 
 
 def recommend(session: Session, project: Project, limit: int = 10) -> list[Recommendation]:
+    """The best `limit` municipalities to roll out to.
+
+    Only the issues on the project's technologies' top-k lists can have an issue score or be
+    related, so only those are loaded; every other municipality can score at most the field
+    weight, so of those only the first `limit` in the page's order are read (in SQL), with the
+    fields they share. The result is the same as scoring every municipality, at the cost of the
+    lists and the rows shown, whatever the number of issues and municipalities.
+    """
     fields = project_fields(project)
-    regions = {m.region for m in project.municipalities}
+    regions = sorted({m.region for m in project.municipalities})
     taken = {m.id for m in project.municipalities} | {m.id for r in project.rollouts for m in r.municipalities}
     best: dict[int, float] = {}
     service = match_service()
@@ -60,20 +68,37 @@ def recommend(session: Session, project: Project, limit: int = 10) -> list[Recom
         for ranked in service.challenges_for(session, technology.id, k=50):
             best[ranked.challenge_id] = max(best.get(ranked.challenge_id, 0.0), ranked.score)
     similarity = issue_similarity(session, project)
-    staffed = municipalities_with_officers(session)
-    challenges = session.scalars(
-        select(Challenge).where(Challenge.status == ChallengeStatus.OPEN).options(selectinload(Challenge.fields)))
-    recommendations: dict[int, Recommendation] = {}
-    for municipality in session.scalars(select(Municipality)):
-        if municipality.id not in taken:
-            recommendations[municipality.id] = Recommendation(
-                municipality, 0.0, same_region=municipality.region in regions, has_officer=municipality.id in staffed)
+    listed = sorted(set(best) | set(similarity))
+    challenges = list(session.scalars(
+        select(Challenge).where(Challenge.id.in_(listed), Challenge.status == ChallengeStatus.OPEN,
+                                Challenge.municipality_id.not_in(sorted(taken)))
+        .options(selectinload(Challenge.fields)).order_by(Challenge.id))) if listed else []
+    scored = {c.municipality_id for c in challenges}
+    field_ids = select(Field.id).where(Field.key.in_(sorted(fields)))
+    in_fields = (select(Challenge.municipality_id).join(challenge_fields, challenge_fields.c.challenge_id == Challenge.id)
+                 .where(Challenge.status == ChallengeStatus.OPEN, challenge_fields.c.field_id.in_(field_ids)))
+    # The rest score the field weight alone (or nothing): the first `limit` of them in the page's
+    # order (same region first, then official code) are all that can be shown.
+    others = list(session.scalars(
+        select(Municipality).where(Municipality.id.in_(in_fields), Municipality.id.not_in(sorted(taken | scored)))
+        .order_by(case((Municipality.region.in_(regions), 0), else_=1), Municipality.code).limit(limit))) if fields else []
+    places = {m.id: m for m in session.scalars(select(Municipality).where(Municipality.id.in_(sorted(scored))))}
+    places.update((m.id, m) for m in others)
+    staffed = municipalities_with_officers(session, places)
+    shared: dict[int, set[str]] = {}
+    for municipality_id, key in session.execute(
+            select(Challenge.municipality_id, Field.key).distinct()
+            .join(challenge_fields, challenge_fields.c.challenge_id == Challenge.id)
+            .join(Field, Field.id == challenge_fields.c.field_id)
+            .where(Challenge.status == ChallengeStatus.OPEN, Challenge.municipality_id.in_(sorted(places)),
+                   Field.key.in_(sorted(fields)))):
+        shared.setdefault(municipality_id, set()).add(key)
+    recommendations = {
+        m.id: Recommendation(m, 0.0, shared_fields=sorted(shared.get(m.id, ())), same_region=m.region in regions,
+                             has_officer=m.id in staffed)
+        for m in places.values()}
     for challenge in challenges:
-        entry = recommendations.get(challenge.municipality_id)
-        if entry is None:
-            continue
-        shared = sorted({f.key for f in challenge.fields} & fields)
-        entry.shared_fields = sorted(set(entry.shared_fields) | set(shared))
+        entry = recommendations[challenge.municipality_id]
         score = best.get(challenge.id, 0.0)
         if score > entry.issue_score:
             entry.issue_score, entry.best_issue = score, challenge

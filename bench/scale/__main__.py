@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = {"T": (40, 120), "S": (300, 1_000), "M": (3_000, 10_000), "L": (20_000, 100_000)}
+# L spreads its issues over the country's 1,741 municipalities (synthetic ones beside the seeded 43).
+MUNICIPALITIES = {"L": 1_741}
 PASSWORD = "bench-scale-password"
 ACCOUNTS = {"officer": "officer@scale.example", "member": "member@scale.example",
             "coordinator": "coordinator@scale.example", "admin": "admin@scale.example"}
@@ -53,7 +55,7 @@ def _matchmaker(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - start
 
 
-def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]:
+def build(env: dict[str, str], issues: int, technologies: int, municipalities: int = 0) -> dict[str, int]:
     """The catalogue through the models, in this process (the app is configured from env)."""
     os.environ.update(env)
     from sqlalchemy import select
@@ -77,6 +79,7 @@ def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]
         Technology,
         User,
     )
+    from models.reference import local_government_code_check_digit
 
     app = create_app()
     session = app.extensions["sqlalchemy_write_sessionmaker"]()
@@ -84,6 +87,20 @@ def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]
     corpus = SyntheticCorpus()
     fields = {f.key: f for f in session.scalars(select(Field))}
     places = list(session.scalars(select(Municipality).order_by(Municipality.id)))
+    regions = sorted({m.region for m in places})
+    taken = {m.code for m in places}
+    extra: list[Municipality] = []
+    for number in range(10_000, 99_999):
+        if len(places) + len(extra) >= municipalities:
+            break
+        code = f"{number:05d}{local_government_code_check_digit(f'{number:05d}')}"
+        if code not in taken:
+            n = len(extra)
+            extra.append(Municipality(code=code, name=f"試験市{n:04d}", reading=f"しけんし{n:04d}",
+                                      name_en=f"Test City {n:04d}", region=regions[n % len(regions)]))
+    session.add_all(extra)
+    session.flush()
+    places += extra
     organizations = [Organization(name=f"規模試験株式会社{i:06d}", kind="company", member_category="corporate",
                                   membership_status=MembershipStatus.APPROVED) for i in range(max(technologies // 4, 1))]
     session.add_all(organizations)
@@ -124,6 +141,7 @@ def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]
         session.commit()
         technology_ids += [t.id for t in products]
     stages = list(Stage)
+    implemented = 0
     challenges = {c.id: c for c in session.scalars(select(Challenge).where(Challenge.id.in_(challenge_ids[::10])))}
     for n, challenge_id in enumerate(challenge_ids[::10]):
         challenge = challenges[challenge_id]
@@ -136,10 +154,12 @@ def build(env: dict[str, str], issues: int, technologies: int) -> dict[str, int]
         session.add(project)
         session.flush()
         session.add(ProjectStageChange(project_id=project.id, move="propose", from_stage=None, to_stage=Stage.PROPOSED))
+        if stage is Stage.IMPLEMENTED and not implemented:
+            implemented = project.id
     session.commit()
     session.close()
     return {"challenge": challenge_ids[0], "technology": technology_ids[0], "officer_challenge": challenge_ids[0],
-            "member_technology": technology_ids[0]}
+            "member_technology": technology_ids[0], "implemented_project": implemented}
 
 
 PAGES = [
@@ -153,6 +173,8 @@ PAGES = [
     ("issue list", "officer", "/challenges"),
     ("technology search", "member", "/technologies?q=高齢者"),
     ("technology list page 50", "member", "/technologies?page=50"),
+    ("issue search", "member", "/challenges?q=高齢者"),
+    ("rollout of a project", "admin", "/projects/{implemented_project}/rollout"),
 ]
 
 
@@ -276,7 +298,7 @@ def run_size(label: str, requests: int, keep: Path | None) -> None:
         _matchmaker(env, "init-db")
         _matchmaker(env, "seed", "--reference-only")
         started = time.perf_counter()
-        ids = build(env, issues, technologies)
+        ids = build(env, issues, technologies, MUNICIPALITIES.get(label, 0))
         print(f"built through the models in {time.perf_counter() - started:.0f} s", flush=True)
         print(f"`matchmaker rescore`: {_matchmaker(env, 'rescore'):.1f} s", flush=True)
         state = directory / "instance" / "engine_state"

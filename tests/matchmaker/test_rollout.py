@@ -145,3 +145,61 @@ def test_the_same_region_only_breaks_ties(monkeypatch) -> None:
     ordered = rollout.order([near, far, tie_far])
 
     assert [r.municipality.name for r in ordered] == ["B", "A", "C"]
+
+
+def _every_municipality_scored(session: Session, project: Project, limit: int) -> list[rollout.Recommendation]:
+    """The recommendation as first written: every open issue and every municipality scored in
+    Python. `rollout.recommend` reads only the ranked issues and the rows it shows; it must agree."""
+    from sqlalchemy.orm import selectinload
+
+    from matchmaker.matching import match_service
+    from models import Challenge, ChallengeStatus
+
+    fields = project_policy.project_fields(project)
+    regions = {m.region for m in project.municipalities}
+    taken = {m.id for m in project.municipalities} | {m.id for r in project.rollouts for m in r.municipalities}
+    best: dict[int, float] = {}
+    for technology in project.technologies:
+        for ranked in match_service().challenges_for(session, technology.id, k=50):
+            best[ranked.challenge_id] = max(best.get(ranked.challenge_id, 0.0), ranked.score)
+    similarity = rollout.issue_similarity(session, project)
+    staffed = project_policy.municipalities_with_officers(session)
+    everything: dict[int, rollout.Recommendation] = {
+        m.id: rollout.Recommendation(m, 0.0, same_region=m.region in regions, has_officer=m.id in staffed)
+        for m in session.scalars(select(Municipality)) if m.id not in taken}
+    for challenge in session.scalars(select(Challenge).where(Challenge.status == ChallengeStatus.OPEN)
+                                     .options(selectinload(Challenge.fields)).order_by(Challenge.id)):
+        entry = everything.get(challenge.municipality_id)
+        if entry is None:
+            continue
+        entry.shared_fields = sorted(set(entry.shared_fields) | ({f.key for f in challenge.fields} & fields))
+        if best.get(challenge.id, 0.0) > entry.issue_score:
+            entry.issue_score, entry.best_issue = best[challenge.id], challenge
+        if project_policy.is_related(challenge, fields, similarity.get(challenge.id, 0.0)):
+            entry.related_issues.append(challenge)
+    for entry in everything.values():
+        entry.score = rollout.ISSUE_WEIGHT * min(entry.issue_score / 0.5, 1.0) + rollout.FIELD_WEIGHT * bool(entry.shared_fields)
+    return [r for r in rollout.order(everything.values()) if r.score > 0][:limit]
+
+
+def _summary(recommendations: list[rollout.Recommendation]) -> list[tuple[Any, ...]]:
+    return [(r.municipality.code, round(r.score, 6), r.best_issue.id if r.best_issue else None, r.shared_fields,
+             r.same_region, r.has_officer, [c.id for c in r.related_issues]) for r in recommendations]
+
+
+@pytest.mark.parametrize("limit", [3, 10, 100])
+def test_recommendations_from_the_ranked_lists_equal_scoring_every_municipality(demo_app, limit: int) -> None:
+    """On the demo data (43 municipalities, issues in every field), for every project of every
+    stage: the same municipalities, scores, reasons and order as scoring all of them."""
+    login(demo_app.test_client(), "coordinator").get("/coordination")  # the engine is loaded
+    with demo_app.app_context():
+        session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+        projects = list(session.scalars(select(Project).order_by(Project.id)))
+        assert projects
+        compared = 0
+        for project in projects:
+            expected = _summary(_every_municipality_scored(session, project, limit))
+            assert _summary(rollout.recommend(session, project, limit)) == expected, project.title
+            compared += bool(expected)
+        session.close()
+    assert compared >= 3  # real lists were compared, not empty ones
