@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, g
-from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -24,7 +23,7 @@ from .forms import (
     ROLE_LABELS,
     STATUS_LABELS,
 )
-from .i18n import current_language, localized
+from .i18n import current_language, localized, translations
 from .japanese_input import format_number, kpi_achieved
 from .policies import can
 
@@ -107,7 +106,7 @@ def reasons_html(explanation: Explanation) -> Markup:
     """A score's reasons as the `reasons` macro shows them, built in Python: a ranking page shows
     twenty or thirty of these, and as macros they were most of the page's time. The messages hold
     no markup, so escaping each formatted line escapes exactly what a template would."""
-    _ = get_translations().ugettext  # the name the message extractor looks for
+    _ = translations().ugettext  # the name the message extractor looks for
     pct = explanation.display_percents()
     lines: list[tuple[str, int]] = []
     for i, term in enumerate(explanation.terms):
