@@ -28,7 +28,7 @@ def translations() -> NullTranslations:
     locale = getattr(context, "babel_locale", None)
     memo = getattr(context, "matchmaker_translations", None)
     if locale is not None and memo is not None and memo[0] is locale:
-        return memo[1]  # type: ignore[no-any-return]
+        return memo[1]
     found = get_translations()
     context.matchmaker_translations = (getattr(context, "babel_locale", None), found)
     return found
@@ -84,7 +84,7 @@ def current_language() -> str:
     locale = getattr(context, "babel_locale", None)
     memo = getattr(context, "matchmaker_language", None)
     if locale is not None and memo is not None and memo[0] is locale:
-        return memo[1]  # type: ignore[no-any-return]
+        return memo[1]
     language = str(get_locale() or "ja")
     context.matchmaker_language = (getattr(context, "babel_locale", None), language)
     return language

@@ -114,12 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                 statements[0] = 0
                 current[0] = kind
                 profiling = profiler is not None and (args.cprofile == "*" or args.cprofile in kind) and repeat >= 2
-                if profiling:
+                if profiling and profiler is not None:
                     profiler.enable()
                 start, start_cpu = time.perf_counter(), time.process_time()
                 response = client.get(path)
                 elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-                if profiling:
+                if profiling and profiler is not None:
                     profiler.disable()
                 assert response.status_code == 200, (path, response.status_code)
                 if repeat >= 2:  # the first two warm caches (templates, engine tokens)
@@ -128,14 +128,13 @@ def main(argv: list[str] | None = None) -> int:
                     queries[kind].append(statements[0])
 
     print(f"{'kind':42} {'wall ms':>8} {'cpu ms':>7} {'sql':>5} {'share':>6} {'cpu x share':>11}")
-    rows = sorted(wall, key=lambda k: -statistics.median(cpu[k]) * share.get(k.split(' (')[0], 0.0))
-    mean = 0.0
+    rows = sorted(wall, key=lambda k: -statistics.median(cpu[k]) * share[k])
+    mean: float = 0.0
     for kind in rows:
-        weight = share.get(kind.split(" (")[0], 0.0) or share.get(kind, 0.0)
-        weight = share.get(kind, weight)
-        mean += statistics.mean(cpu[kind]) * weight
+        mix = share[kind]
+        mean += statistics.mean(cpu[kind]) * mix
         print(f"{kind:42} {statistics.median(wall[kind]):8.1f} {statistics.median(cpu[kind]):7.1f} "
-              f"{statistics.median(queries[kind]):5.0f} {weight:6.3f} {statistics.median(cpu[kind]) * weight:11.2f}")
+              f"{statistics.median(queries[kind]):5.0f} {mix:6.3f} {statistics.median(cpu[kind]) * mix:11.2f}")
     print(f"mean CPU per request over the GET mix: {mean:.1f} ms")
     for kind, found in sorted(writes.items()):
         print(f"writes during GET {kind}: {sorted(found)}")
