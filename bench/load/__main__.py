@@ -1,21 +1,27 @@
 """Load: gunicorn with 4 workers on loopback, a copy of the demo data, 50 simulated users for 60 s.
 
-    python -m bench.load [--users 50] [--seconds 60] [--workers 4] [--think 0] [--no-results]
+    python -m bench.load [--users 50] [--seconds 60] [--workers 4] [--think 7] [--no-results]
 
 1. Builds a fresh SQLite database with the demo data in a temporary directory (init-db, seed,
    rescore: what `make run` does) and starts `gunicorn -w 4 wsgi:app` on 127.0.0.1.
 2. Single user: one signed-in person per role makes each kind of request a few times, one at a
    time. These are the same-run figures printed beside the loaded ones.
-3. Load: the users (officers, company members, coordinators, an admin; each signed in with its
-   own session and CSRF token) make requests from their role's mix as fast as answers come back
-   (closed loop, `--think` seconds between requests) until the time is up. Every request is
-   bounded (30 s timeout, at most 5,000 per user).
+3. Load, twice on the same server: the users (officers, company members, coordinators, an admin;
+   each signed in with its own session and CSRF token) make requests from their role's mix
+   - closed loop: the next request as soon as the answer comes back (the stress figure: on two
+     cores it measures throughput, and latency is users / throughput), then
+   - think time: a pause after each answer, as people read a page before the next click, drawn
+     from the negative exponential distribution that TPC-W specifies for its emulated browsers
+     (mean `--think` seconds, 7 by default as in TPC-W, truncated at ten times the mean); each
+     user also starts after such a pause, so the users do not all click at the same instant.
+   Every request is bounded (30 s timeout, at most 5,000 per user).
 4. Stops gunicorn, then checks that every write the server acknowledged (a redirect to the new
-   record) is in the database with what was sent.
+   record), in either phase, is in the database with what was sent.
 
-Prints p50/p95/p99 per kind with the single-user figures beside them, errors (5xx, timeouts,
-refused connections, unexpected statuses) and lost writes, and records the table in
-bench/RESULTS.md. Everything runs on loopback and is stopped at the end, also on Ctrl-C.
+Prints p50/p95/p99 per kind for both phases with the single-user figures beside them, the
+server's CPU time per request (all gunicorn workers, from /proc) beside the driver's own,
+errors (5xx, timeouts, refused connections, unexpected statuses) and lost writes, and records
+the tables in bench/RESULTS.md. Everything runs on loopback and is stopped at the end, also on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -95,8 +101,31 @@ def prepare(directory: Path) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the gunicorn master and its workers so far (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pids = [self.pid]
+        try:
+            pids += [int(p) for p in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+        except OSError:
+            return float("nan")
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return total
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int, directory: Path) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int, directory: Path) -> Iterator[Server]:
     port = _free_port()
     log = (directory / "gunicorn.log").open("w")
     process = subprocess.Popen(
@@ -116,7 +145,7 @@ def gunicorn(env: dict[str, str], workers: int, directory: Path) -> Iterator[str
                 if time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not answer /healthz within 120 s") from None
                 time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -307,11 +336,18 @@ def people(count: int, demo: Demo, base: str) -> list[Person]:
 
 
 # -- running ------------------------------------------------------------------------------
-def single_user(demo: Demo, base: str, repeats: int) -> list[Sample]:
+def single_user(demo: Demo, base: str, repeats: int, workers: int) -> list[Sample]:
+    """Each role's kinds one at a time, after a warm-up round per worker that is not recorded: each
+    gunicorn worker loads the engine and the tokeniser on its first ranking or search request,
+    once per process, and the single-user figures are the steady state beside the loaded ones."""
     samples: list[Sample] = []
     for role in ("officer", "member", "coordinator"):
         person = Person(role, ACCOUNTS[role][0], demo, base)
         person.sign_in()
+        for _ in range(workers):
+            for _weight, action in person.actions():
+                action()
+        person.samples[:] = [s for s in person.samples if not s.ok]  # warm-up errors still count
         for _ in range(repeats):
             for _weight, action in person.actions():
                 action()
@@ -323,7 +359,14 @@ def single_user(demo: Demo, base: str, repeats: int) -> list[Sample]:
 _single_writes: list[Write] = []
 
 
-def loaded(crowd: list[Person], seconds: float, think: float) -> None:
+def think_time(mean: float) -> float:
+    """A pause between a user's requests: negative exponential with the given mean, truncated at
+    ten times the mean (TPC-W's emulated browsers; people mostly click on quickly, sometimes read long)."""
+    return min(random.expovariate(1 / mean), 10 * mean) if mean > 0 else 0.0
+
+
+def loaded(crowd: list[Person], seconds: float, think: float, started: Callable[[], object] = lambda: None) -> None:
+    """Run the crowd for `seconds`; `started` is called once everyone has signed in (the clock starts)."""
     start = threading.Barrier(len(crowd) + 1)
     stop_at = [float("inf")]  # set once everyone has signed in
 
@@ -332,15 +375,20 @@ def loaded(crowd: list[Person], seconds: float, think: float) -> None:
         weighted = [action for weight, action in person.actions() for _ in range(weight)]
         start.wait()
         person.samples.clear()  # sign-ins happen before the clock starts
+        time.sleep(think_time(think))  # people arrive at different moments, not all at once
         while time.monotonic() < stop_at[0] and len(person.samples) < MAX_REQUESTS_PER_USER:
             random.choice(weighted)()
-            if think:
-                time.sleep(random.uniform(0, 2 * think))
+            pause = think_time(think)
+            if pause and time.monotonic() + pause < stop_at[0]:
+                time.sleep(pause)
+            elif pause:
+                break
 
     threads = [threading.Thread(target=run, args=(p,), daemon=True) for p in crowd]
     for thread in threads:
         thread.start()
     start.wait()
+    started()
     stop_at[0] = time.monotonic() + seconds
     for thread in threads:
         thread.join(timeout=seconds + 2 * TIMEOUT)
@@ -407,12 +455,35 @@ def record(lines: list[str], header: str) -> None:
     RESULTS.write_text(text)
 
 
+@dataclass
+class Phase:
+    name: str
+    think: float
+    crowd: list[Person]
+    server_cpu: float = 0.0  # seconds, all gunicorn processes
+    driver_cpu: float = 0.0  # seconds, this process (the simulated users)
+
+    @property
+    def samples(self) -> list[Sample]:
+        return [s for p in self.crowd for s in p.samples]
+
+
+def run_phase(name: str, server: Server, demo: Demo, users: int, seconds: float, think: float) -> Phase:
+    phase = Phase(name, think, people(users, demo, server.base))
+    print(f"{name}: {users} users for {seconds:.0f} s …", flush=True)
+    before: list[float] = []  # read when the clock starts: sign-ins (scrypt, by design) are not counted
+    loaded(phase.crowd, seconds, think, lambda: before.extend((server.cpu_seconds(), time.process_time())))
+    phase.server_cpu, phase.driver_cpu = server.cpu_seconds() - before[0], time.process_time() - before[1]
+    return phase
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's requests")
+    parser.add_argument("--think", type=float, default=7.0,
+                        help="mean think time of the second phase, seconds (0: closed loop only)")
     parser.add_argument("--single-repeats", type=int, default=5)
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -424,40 +495,51 @@ def main(argv: list[str] | None = None) -> int:
         env = prepare(directory)
         database = directory / "matchmaker.sqlite3"
         demo = read_demo(database)
-        with gunicorn(env, args.workers, directory) as base:
-            print(f"gunicorn -w {args.workers} on {base}; single user …", flush=True)
-            single = single_user(demo, base, args.single_repeats)
-            crowd = people(args.users, demo, base)
-            print(f"{args.users} users for {args.seconds:.0f} s …", flush=True)
-            loaded(crowd, args.seconds, args.think)
-        load = [s for p in crowd for s in p.samples]
-        writes = [w for p in crowd for w in p.writes] + _single_writes
+        with gunicorn(env, args.workers, directory) as server:
+            print(f"gunicorn -w {args.workers} on {server.base}; single user …", flush=True)
+            single = single_user(demo, server.base, args.single_repeats, args.workers)
+            phases = [run_phase("closed loop", server, demo, args.users, args.seconds, 0.0)]
+            if args.think > 0:
+                phases.append(run_phase(f"think time {args.think:g} s", server, demo, args.users, args.seconds,
+                                        args.think))
+        writes = [w for phase in phases for p in phase.crowd for w in p.writes] + _single_writes
         lost = lost_writes(database, writes)
-        errors = [s for s in load + single if not s.ok]
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
-    lines, worst = table(load, single, args.seconds)
-    reads_ok = all(worst.get(c, 0) < READ_TARGET_MS for c in ("read", "search", "ranking"))
-    writes_ok = worst.get("write", 0) < WRITE_TARGET_MS
-    shown = f" ({', '.join(sorted({e.detail for e in errors})[:5])})" if errors else ""
-    lines += [
-        f"Errors: {len(errors)}{shown}.",
-        f"Acknowledged writes: {len(writes)}; lost: {len(lost)}.",
-        (f"Targets (p95 of every kind): reads < {READ_TARGET_MS:.0f} ms {'met' if reads_ok else 'MISSED'}; "
-         f"writes < {WRITE_TARGET_MS:.0f} ms {'met' if writes_ok else 'MISSED'}; 0 errors "
-         f"{'met' if not errors else 'MISSED'}; 0 lost writes {'met' if not lost else 'MISSED'}."),
-    ]
+    single_errors = [s for s in single if not s.ok]
+    lines: list[str] = []
+    failed = bool(lost or single_errors)
+    for phase in phases:
+        load = phase.samples
+        errors = [s for s in load if not s.ok]
+        failed = failed or bool(errors)
+        table_lines, worst = table(load, single, args.seconds)
+        reads_ok = all(worst.get(c, 0) < READ_TARGET_MS for c in ("read", "search", "ranking"))
+        writes_ok = worst.get("write", 0) < WRITE_TARGET_MS
+        shown = f" ({', '.join(sorted({e.detail for e in errors})[:5])})" if errors else ""
+        pause = ("no think time: each user sends its next request as soon as the answer arrives" if not phase.think
+                 else f"think time: negative exponential pauses, mean {phase.think:g} s, at most {10 * phase.think:g} s")
+        lines += [f"### {phase.name} ({pause})", ""] + table_lines + [
+            (f"CPU: server {phase.server_cpu * 1e3 / max(len(load), 1):.1f} ms per request (all gunicorn workers, "
+            f"{phase.server_cpu:.1f} s in {args.seconds:.0f} s); driver {phase.driver_cpu:.1f} s on the same cores."),
+            f"Errors: {len(errors)}{shown}.",
+            (f"Targets (p95 of every kind): reads < {READ_TARGET_MS:.0f} ms {'met' if reads_ok else 'MISSED'}; "
+             f"writes < {WRITE_TARGET_MS:.0f} ms {'met' if writes_ok else 'MISSED'}; 0 errors "
+             f"{'met' if not errors else 'MISSED'}."), ""]
+    lines += [f"Single-user errors: {len(single_errors)}.",
+              (f"Acknowledged writes (all phases): {len(writes)}; lost: {len(lost)} "
+              f"(0 lost writes {'met' if not lost else 'MISSED'}).")]
     header = (f"{dt.date.today().isoformat()}, {os.cpu_count()} cores, gunicorn -w {args.workers} (sync) on SQLite, "
-              f"{args.users} users for {args.seconds:.0f} s, think time {args.think:g} s, closed loop; "
-              f"the driver runs on the same machine. Single-user figures: the same server, one request at a time. "
-              f"1-minute load average before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
-              f"(anything above ~2 means other work shared the two cores).")
+              f"{args.users} users for {args.seconds:.0f} s per phase, closed loop then think time, one server; "
+              f"the driver runs on the same machine. Single-user figures: the same server, one request at a time, "
+              f"before the phases. 1-minute load average before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f} "
+              f"(the driver and the server alone keep it near 2; above that, other work shared the two cores).")
     print("\n" + header + "\n")
     print("\n".join(lines))
     if not args.no_results:
         record(lines, header)
-    return 0 if not errors and not lost else 1
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":
