@@ -21,12 +21,14 @@ import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
 from . import formula
+from .counts import Counts, count_char_ngrams, count_terms, fit_from_counts, tfidf_rows
 from .documents import ChallengeDoc, TechnologyDoc
 from .features import (
     PriorLayout,
     base_vectors,
     make_char_vectorizer,
     make_word_vectorizer,
+    stack_blocks,
     with_priors,
 )
 from .text import Analysis, TextAnalyzer
@@ -306,21 +308,29 @@ class MatchEngine:
 
         cached = [self.token_cache_[(CHALLENGE, d.id)] for d in challenges] + \
             [self.token_cache_[(TECHNOLOGY, d.id)] for d in technologies]
-        self.word_vectorizer_ = make_word_vectorizer(np.float64).fit([t.terms for t in cached] or [("",)])
+        # Every block is counted once over all documents (counts.py); the vectorizers are fitted from
+        # those counts and each side's rows derived from them, exactly as fit + transform per side.
+        counted: list[tuple[Counts, np.ndarray]] = []
+        self.word_vectorizer_ = self._fit_counted(make_word_vectorizer(np.float64),
+                                                  count_terms([t.terms for t in cached] or [("",)]), counted)
         self.compound_vectorizer_ = None
         if self.compound_weight > 0:
-            self.compound_vectorizer_ = make_word_vectorizer(np.float64).fit([t.parts for t in cached] or [("",)])
+            self.compound_vectorizer_ = self._fit_counted(make_word_vectorizer(np.float64),
+                                                          count_terms([t.parts for t in cached] or [("",)]), counted)
         self.char_vectorizer_ = None
         if self.char_ngram_weight > 0:
+            vectorizer = make_char_vectorizer(np.float64, self.char_max_df)
             texts = [_plain_text(d) for d in [*challenges, *technologies]] or [""]
-            self.char_vectorizer_ = make_char_vectorizer(np.float64, self.char_max_df).fit(texts)
+            self.char_vectorizer_ = self._fit_counted(vectorizer, count_char_ngrams(vectorizer, texts), counted)
 
         everything: list[Any] = [*challenges, *technologies]
         fields = sorted({f for d in everything for f in d.fields})
         regions = sorted({d.region for d in challenges if d.region} |
                          {r for d in technologies for r in d.deployed_regions})
         self.layout_ = self._layout(fields, regions)
-        self._set_sides(challenges, technologies)
+        split = len(challenges)
+        self._set_sides(challenges, technologies, (
+            self._counted_base(counted, slice(0, split)), self._counted_base(counted, slice(split, None))))
         self.fitted_size_ = len(challenges) + len(technologies)
         self.changes_since_fit_ = 0
         self._compute_all_top_k(both_directions)
@@ -329,10 +339,26 @@ class MatchEngine:
     def _layout(self, fields: Sequence[str], regions: Sequence[str]) -> PriorLayout:
         return PriorLayout(fields, regions, self.field_weight, self.evidence_weight, self.secondary_field_cover)
 
-    def _set_sides(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc]) -> None:
+    def _set_sides(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc],
+                   bases: tuple[sp.csr_matrix, sp.csr_matrix] | None = None) -> None:
+        """bases: each side's base vectors when fit already has them (from the counts)."""
         width = self.text_width_
-        self.challenges_ = _Side(challenges, self._vectors(CHALLENGE, challenges)[1], width)
-        self.technologies_ = _Side(technologies, self._vectors(TECHNOLOGY, technologies)[1], width)
+        self.challenges_ = _Side(challenges, self._vectors(CHALLENGE, challenges, base=bases and bases[0])[1], width)
+        self.technologies_ = _Side(technologies, self._vectors(TECHNOLOGY, technologies, base=bases and bases[1])[1],
+                                   width)
+
+    def _fit_counted(self, vectorizer: Any, counts: Counts, counted: list[tuple[Counts, np.ndarray]]) -> Any:
+        vectorizer, kept = fit_from_counts(vectorizer, counts)
+        counted.append((counts, kept))
+        return vectorizer
+
+    def _counted_base(self, counted: list[tuple[Counts, np.ndarray]], rows: slice) -> sp.csr_matrix:
+        """Base vectors of documents[rows] from the counts fit made, block by block (blocks_ order)."""
+        vectorizers = [self.word_vectorizer_, self.compound_vectorizer_, self.char_vectorizer_]
+        weights = [self.word_weight_, self.compound_weight, self.char_ngram_weight]
+        fitted = [(v, w) for v, w in zip(vectorizers, weights) if v is not None]  # the order of `counted`
+        return stack_blocks([(tfidf_rows(v, counts, kept, rows), w)
+                             for (v, w), (counts, kept) in zip(fitted, counted) if w > 0])
 
     @property
     def text_width_(self) -> int:
@@ -390,8 +416,10 @@ class MatchEngine:
             blocks.append(("char", len(self.char_vectorizer_.vocabulary_), self.char_ngram_weight))
         return blocks
 
-    def _vectors(self, side: str, docs: Sequence[Any],
-                 tokens: Sequence[CachedTokens] | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    def _vectors(self, side: str, docs: Sequence[Any], tokens: Sequence[CachedTokens] | None = None,
+                 base: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        if base is not None:
+            return base, self._with_priors(side, docs, base)
         if tokens is None:
             tokens = [self.token_cache_[(side, d.id)] for d in docs]
         blocks: list[tuple[Any, Any, float, bool]] = [(self.word_vectorizer_, [t.terms for t in tokens], self.word_weight_, True)]
@@ -400,12 +428,15 @@ class MatchEngine:
         if self.char_vectorizer_ is not None:
             blocks.append((self.char_vectorizer_, [_plain_text(d) for d in docs], self.char_ngram_weight, False))
         base = base_vectors(blocks)
+        return base, self._with_priors(side, docs, base)
+
+    def _with_priors(self, side: str, docs: Sequence[Any], base: sp.csr_matrix) -> sp.csr_matrix:
         if side == CHALLENGE:
             # The text share scales one side only, so the technology rows stay plain cosines.
             priors, scale = [self.layout_.challenge_values(d) for d in docs], self.layout_.text_weight
         else:
             priors, scale = [self.layout_.technology_values(d) for d in docs], 1.0
-        return base, with_priors(base, scale, priors, self.layout_.width)
+        return with_priors(base, scale, priors, self.layout_.width)
 
     def _compute_all_top_k(self, both_directions: bool = True) -> None:
         self.challenge_top_ = TopKTable(self.top_k, self.challenges_.size)

@@ -74,12 +74,13 @@ def base_vectors(
     rows is then exactly sum(weight_b * cosine_b): one exact score, whatever the block mix,
     that decomposes block by block and, within a block, column by column.
     """
-    parts = []
-    for vectorizer, inputs, weight, are_terms in blocks:
-        if weight <= 0:
-            continue
-        matrix = _terms_block(vectorizer, inputs) if are_terms else vectorizer.transform(inputs).tocsr()
-        parts.append(matrix * np.sqrt(weight) if weight != 1 else matrix)
+    return stack_blocks([(_terms_block(vectorizer, inputs) if are_terms else vectorizer.transform(inputs).tocsr(), weight)
+                         for vectorizer, inputs, weight, are_terms in blocks if weight > 0])
+
+
+def stack_blocks(blocks: Sequence[tuple[sp.csr_matrix, float]]) -> sp.csr_matrix:
+    """(TF-IDF rows, weight) of each block, scaled by the square root of its weight and joined."""
+    parts = [matrix * np.sqrt(weight) if weight != 1 else matrix for matrix, weight in blocks if weight > 0]
     return parts[0].tocsr() if len(parts) == 1 else sp.hstack(parts, format="csr")
 
 
