@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from .documents import ChallengeDoc, TechnologyDoc
 from .engine import MatchEngine
-from .explain import explain
+from .explain import explain_many
 from .spreadsheet import safe_cell
 
 MATURITIES = ("concept", "piloted", "in_service")
@@ -204,12 +204,15 @@ def _explain_chunk(ids: list[str]) -> list[dict[str, Any]]:
 
 
 def _results(engine: MatchEngine, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Each challenge's list as technologies_for gives it, explained all at once (explain_many)."""
+    technologies = engine.technologies_.docs
     for challenge_id in ids:
-        matches = []
-        for match in engine.technologies_for(challenge_id):
-            reasons = explain(engine, challenge_id, match.id, cache=False).reasons()
-            matches.append({"technology": match.id, "score": round(match.score, 4), "reasons": reasons})
-        yield {"challenge": challenge_id, "matches": matches}
+        position = engine.challenges_.position[challenge_id]
+        ranked = engine.challenge_top_.ranked(position)[:engine.top_k]
+        explanations = explain_many(engine, position, [p for p, _ in ranked])
+        yield {"challenge": challenge_id, "matches": [
+            {"technology": technologies[p].id, "score": round(score, 4), "reasons": explanation.reasons()}
+            for (p, score), explanation in zip(ranked, explanations)]}
 
 
 def write_jsonl(results: Iterable[dict[str, Any]], out: TextIO) -> None:

@@ -14,6 +14,7 @@ and has no reasons (formula.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -129,51 +130,91 @@ def _cache(engine: MatchEngine) -> dict[tuple[int, int, int], Explanation]:
 
 
 def _explain(engine: MatchEngine, c_position: int, t_position: int, max_terms: int) -> Explanation:
-    """The product of the two rows' shared columns, read from the CSR index arrays directly
-    (no sparse row slicing or sparse product per pair); the values and their order are those of
-    c.multiply(t), and sums are numpy's as scipy's, so every figure is identical to the product's."""
-    challenge = engine.challenges_.docs[c_position]
-    technology = engine.technologies_.docs[t_position]
-    challenge_id, technology_id = challenge.id, technology.id
-    c_indices, c_data = engine.challenges_.row_arrays(c_position)
-    t_indices, t_data = engine.technologies_.row_arrays(t_position)
-    columns, c_at, t_at = np.intersect1d(c_indices, t_indices, assume_unique=True, return_indices=True)
-    values = c_data[c_at] * t_data[t_at]
-    text_width = engine.text_width_
-    text_count = int(np.searchsorted(columns, text_width))
-    text_columns, text_values = columns[:text_count], values[:text_count]
-    text_part = float(np.sum(text_values))
-    # No shared text, no match (formula.py): the priors alone give neither a score nor reasons.
-    score = float(np.sum(values)) if text_part > 0 else 0.0
-    layout = engine.layout_
-    field_part = float(sum(v for i, v in zip(columns[text_count:].tolist(), values[text_count:].tolist())
-                           if layout.is_field_column(i - text_width))) if score else 0.0
-    evidence_part = score - text_part - field_part if score else 0.0
-    text = text_part / layout.text_weight
+    return explain_many(engine, c_position, [t_position], max_terms)[0]
 
+
+def explain_many(engine: MatchEngine, c_position: int, t_positions: Sequence[int], max_terms: int = 5,
+                 ) -> list[Explanation]:
+    """Explain one challenge (by position) against several technologies (a batch's top-k) at once.
+
+    The shared columns of every pair come from one searchsorted of the technologies' CSR index
+    arrays into the challenge's (no sparse row slicing or product per pair); the values and their
+    order are those of c.multiply(t), the text and total sums numpy's over the same slices, and the
+    n-gram ("wording") share is summed in the same order as one pair at a time, so every figure is
+    identical to the sparse product's (tests/scoring/test_explain_fast.py).
+    """
+    technologies = engine.technologies_
+    challenge = engine.challenges_.docs[c_position]
+    c_indices, c_data = engine.challenges_.row_arrays(c_position)
+    rows = [technologies.row_arrays(p) for p in t_positions]
+    count = len(rows)
+    lengths = np.fromiter((len(indices) for indices, _ in rows), dtype=np.int64, count=count)
+    t_indices = np.concatenate([indices for indices, _ in rows]) if count else np.empty(0, dtype=np.int64)
+    t_data = np.concatenate([data for _, data in rows]) if count else np.empty(0)
+    found = np.minimum(np.searchsorted(c_indices, t_indices), max(len(c_indices) - 1, 0))
+    shared = c_indices[found] == t_indices if len(c_indices) else np.zeros(len(t_indices), dtype=bool)
+    columns = t_indices[shared]
+    values = c_data[found[shared]] * t_data[shared]
+    pair = np.repeat(np.arange(count), lengths)[shared]
+    bounds = np.searchsorted(pair, np.arange(count + 1)).tolist()
+
+    text_width = engine.text_width_
+    names = _feature_names(engine)
+    term_columns = len(names)
+    is_text = columns < text_width
+    text_counts = np.bincount(pair[is_text], minlength=count)
+    # The n-gram values of each pair, largest first (the order one pair at a time adds them in; equal
+    # values are interchangeable), padded with zeros, which add nothing.
+    is_gram = is_text & (columns >= term_columns)
+    gram_pair = pair[is_gram]
+    gram_counts = np.bincount(gram_pair, minlength=count)
+    grams = np.zeros((count, int(gram_counts.max()) if count else 0))
+    gram_starts = np.concatenate([[0], np.cumsum(gram_counts)[:-1]]) if count else gram_counts
+    grams[gram_pair, np.arange(len(gram_pair)) - gram_starts[gram_pair]] = values[is_gram]
+    grams = -np.sort(-grams, axis=1)
+
+    totals = []
+    for i in range(count):
+        start, text_end = bounds[i], bounds[i] + int(text_counts[i])
+        text_part = float(np.sum(values[start:text_end]))
+        totals.append((text_part, float(np.sum(values[start:bounds[i + 1]])) if text_part > 0 else 0.0))
+    scores = np.array([score for _, score in totals])
+    shares = np.divide(grams, scores[:, np.newaxis], out=np.zeros_like(grams), where=scores[:, np.newaxis] != 0)
+    wordings = np.add.accumulate(shares, axis=1)[:, -1].tolist() if shares.shape[1] else [0.0] * count
+
+    layout = engine.layout_
+    word_columns = len(engine.word_vectorizer_.vocabulary_)
+    c_surfaces = engine.tokens(CHALLENGE, challenge.id).surfaces
+    explanations = []
+    for i, t_position in enumerate(t_positions):
+        technology = technologies.docs[t_position]
+        text_part, score = totals[i]
+        start, text_end, end = bounds[i], bounds[i] + int(text_counts[i]), bounds[i + 1]
+        field_part = float(sum(v for c, v in zip(columns[text_end:end].tolist(), values[text_end:end].tolist())
+                               if layout.is_field_column(c - text_width))) if score else 0.0
+        evidence_part = score - text_part - field_part if score else 0.0
+        term_end = start + int(np.searchsorted(columns[start:text_end], term_columns))
+        term_values = values[start:term_end]
+        order = np.argsort(-term_values, kind="stable")
+        t_surfaces = engine.tokens(TECHNOLOGY, technology.id).surfaces
+        candidates = []
+        for column, value in zip(columns[start:term_end][order].tolist(), term_values[order].tolist()):
+            term = str(names[column])
+            candidates.append(TermReason(term, c_surfaces.get(term, term), t_surfaces.get(term, term),
+                                         float(value / score) if score else 0.0, compound=column >= word_columns))
+        explanations.append(_explanation(engine, challenge, technology, score, text_part, field_part, evidence_part,
+                                         candidates, wordings[i] if score else 0.0, max_terms))
+    return explanations
+
+
+def _explanation(engine: MatchEngine, challenge: Any, technology: Any, score: float, text_part: float,
+                 field_part: float, evidence_part: float, candidates: list[TermReason], wording: float,
+                 max_terms: int) -> Explanation:
     covers = formula.field_covers(technology.fields, engine.secondary_field_cover)
     shared_fields = tuple(f for f in dict.fromkeys(challenge.fields) if covers.get(f)) if score else ()
     field = formula.field_agreement(challenge.fields, technology.fields, engine.secondary_field_cover)
     same_region = bool(challenge.region) and challenge.region in set(technology.deployed_regions)
     evidence = formula.evidence(technology.maturity, bool(technology.deployed_in), same_region)
-
-    names = _feature_names(engine)
-    order = np.argsort(-text_values, kind="stable")
-    c_surfaces = engine.tokens(CHALLENGE, challenge_id).surfaces
-    t_surfaces = engine.tokens(TECHNOLOGY, technology_id).surfaces
-    candidates: list[TermReason] = []
-    wording = 0.0
-    term_columns = len(names)
-    word_columns = len(engine.word_vectorizer_.vocabulary_)
-    for column, value in zip(text_columns[order].tolist(), text_values[order].tolist()):
-        share = float(value / score) if score else 0.0
-        if column >= term_columns:
-            wording += share
-            continue
-        term = str(names[column])
-        reason = TermReason(term, c_surfaces.get(term, term), t_surfaces.get(term, term), share,
-                            compound=bool(column >= word_columns))
-        candidates.append(reason)
     # A word and its pieces (一人暮らし, 暮らし, 一人) are one reason: their shares add up. Longest
     # words first, so every piece joins the whole word it came from.
     merged: list[TermReason] = []
@@ -188,8 +229,8 @@ def _explain(engine: MatchEngine, c_position: int, t_position: int, max_terms: i
     listed = sum(r.share for r in terms)
     text_share = text_part / score if score else 0.0
     return Explanation(
-        challenge_id=challenge_id, technology_id=technology_id, score=score, text=text, field=field,
-        evidence=evidence, terms=tuple(terms),
+        challenge_id=challenge.id, technology_id=technology.id, score=score, text=text_part / engine.layout_.text_weight,
+        field=field, evidence=evidence, terms=tuple(terms),
         other_terms_share=max(text_share - listed - wording, 0.0), wording_share=wording,
         shared_fields=shared_fields,
         field_share=field_part / score if score else 0.0,
