@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from flask import Flask, current_app
@@ -103,7 +103,7 @@ def rank_command(challenges_path: Path, technologies_path: Path, top: int, outpu
                  output: Path | None) -> None:
     """Rank technologies for each challenge from files. Needs no database and no configuration."""
     from models import FIELD_KEYS
-    from scoring.batch import RecordError, rank, read_challenges, read_technologies, write_csv, write_jsonl
+    from scoring.batch import RecordError, rank, rank_jsonl, read_challenges, read_technologies, write_csv
     from seed import municipality_regions
 
     regions = municipality_regions()
@@ -112,13 +112,17 @@ def rank_command(challenges_path: Path, technologies_path: Path, top: int, outpu
         technologies = read_technologies(technologies_path, known_fields=set(FIELD_KEYS), region_of=regions.get)
     except RecordError as error:
         raise CommandError(str(error)) from None
-    writer = write_csv if output_format == "csv" else write_jsonl
-    results = rank(challenges, technologies, top)
+    def write(out: TextIO) -> None:
+        if output_format == "csv":
+            write_csv(rank(challenges, technologies, top), out)
+        else:
+            out.writelines(rank_jsonl(challenges, technologies, top))  # lines encoded in the workers
+
     if output is None:
-        writer(results, sys.stdout)
+        write(sys.stdout)
         return
     with output.open("w", encoding="utf-8", newline="") as handle:
-        writer(results, handle)
+        write(handle)
 
 
 @click.command("rescore")

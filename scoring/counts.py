@@ -126,8 +126,8 @@ def fit_from_counts(vectorizer: TfidfVectorizer, counts: Counts) -> tuple[TfidfV
     matrix = counts.matrix
     n_doc = matrix.shape[0]
     max_df, min_df = vectorizer.max_df, vectorizer.min_df
-    high = max_df if isinstance(max_df, Integral) else max_df * n_doc
-    low = min_df if isinstance(min_df, Integral) else min_df * n_doc
+    high = float(max_df if isinstance(max_df, Integral) else max_df * n_doc)
+    low = float(min_df if isinstance(min_df, Integral) else min_df * n_doc)
     if high < low:
         raise ValueError("max_df corresponds to < documents than min_df")
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])

@@ -169,8 +169,23 @@ class TextAnalyzer:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
+        global _worker_analyzer
+        if "fork" in multiprocessing.get_all_start_methods():
+            # Forked workers inherit this analyser (tables and the SudachiPy dictionary already
+            # loaded) instead of building their own; gc.freeze keeps their collections from
+            # copying every inherited page.
+            import gc
+
+            _worker_analyzer = self
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                    packed = pool.map(_worker_analyze_chunk, _chunks(pairs, 1024))
+                    return [_unpack(item) for chunk in packed for item in chunk]
+            finally:
+                _worker_analyzer = None
+                gc.unfreeze()
+        with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
                                  initargs=(self.synonyms, self.stopwords, self.brands, self.stopwords_en)) as pool:
             packed = pool.map(_worker_analyze_chunk, _chunks(pairs, 1024))
             return [_unpack(item) for chunk in packed for item in chunk]

@@ -3,6 +3,8 @@ the same top-20 sets, the same reasons, in input order."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from scoring import MatchEngine, batch
@@ -38,3 +40,17 @@ def test_an_engine_fitted_one_way_ranks_challenges_alike_and_technologies_not_at
     for challenge in demo_challenges:
         assert one_way.technologies_for(challenge.id) == both.technologies_for(challenge.id)
     assert all(one_way.challenges_for(t.id) == [] for t in demo_technologies)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_json_lines_encoded_in_the_workers_are_the_reference_lines(demo_challenges, demo_technologies,
+                                                                  monkeypatch, n_jobs) -> None:
+    monkeypatch.setattr(batch, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(batch, "_CHUNK", 7)
+
+    lines = list(batch.rank_jsonl(demo_challenges, demo_technologies, 20, n_jobs=n_jobs))
+
+    expected = io.StringIO()
+    batch.write_jsonl(_reference(demo_challenges, demo_technologies, 20), expected)
+    assert "".join(lines) == expected.getvalue()
+    assert all(line.endswith("\n") and line.count("\n") == 1 for line in lines)
