@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -163,10 +164,13 @@ class _ReadWriteLock:
 class MatchService:
     """A process's engine. Without a usable state it ranks nothing and asks for a refit."""
 
-    def __init__(self, state_path: Path, top_k: int, request_refit: Callable[[], None] | None = None) -> None:
+    def __init__(self, state_path: Path, top_k: int, request_refit: Callable[[], None] | None = None,
+                 request_snapshot: Callable[[], None] | None = None, snapshot_after: int = 50) -> None:
         self.state_path = state_path
         self.top_k = top_k
         self.request_refit = request_refit or (lambda: None)
+        self.request_snapshot = request_snapshot or (lambda: None)
+        self.snapshot_after = snapshot_after
         self._lock = _ReadWriteLock()
         self._apply_lock = threading.RLock()  # one thread loads, replays or swaps at a time
         self._engine: MatchEngine | None = None
@@ -362,16 +366,20 @@ class MatchService:
                 select(Technology.id).where(Technology.organization_id.in_(organization_ids))))
         challenges = {str(c.id): challenge_doc(c) for c in matchable_challenges(session, sorted(challenge_ids))}
         technologies = {str(t.id): technology_doc(t) for t in matchable_technologies(session, sorted(technology_ids))}
+        challenge_changes = _changes(engine.challenges_.position, engine.challenge, challenges, challenge_ids)
+        technology_changes = _changes(engine.technologies_.position, engine.technology, technologies, technology_ids)
         with self._lock.writing():
-            for key in sorted(map(str, challenge_ids)):
-                _apply(engine.challenges_.position, engine.challenge, challenges.get(key), key,
-                       engine.upsert_challenge, engine.remove_challenge)
-            for key in sorted(map(str, technology_ids)):
-                _apply(engine.technologies_.position, engine.technology, technologies.get(key), key,
-                       engine.upsert_technology, engine.remove_technology)
+            # All positions at once (one analysis of the changed texts, one restack, the affected
+            # lists in a few products): a new worker catches up on 1,000 edits in about a second.
+            engine.apply_changes(challenges=challenge_changes[0], removed_challenges=challenge_changes[1],
+                                 technologies=technology_changes[0], removed_technologies=technology_changes[1])
             self._mark = FeedMark(mark.database_id, events[-1].position, events[-1].txn)
         if engine.needs_refit():
             self._ask_for_refit(engine)
+        elif len(events) >= self.snapshot_after:
+            # Workers that start later map a state saved with these changes instead of replaying them
+            # too: the snapshot job saves it (under the state's lock) if nobody has done so yet.
+            self.request_snapshot()
 
     # -- queries (each syncs first; an engine that is not ready ranks nothing) ----------------
     def technologies_for(self, session: Session, challenge_id: int, k: int | None = None) -> list[RankedTechnology]:
@@ -450,12 +458,19 @@ class MatchService:
                 return None
 
 
-def _apply(positions, current, doc, key, upsert, remove) -> None:  # type: ignore[no-untyped-def]
-    """Upsert a changed document, remove a gone one; skip one the engine already holds unchanged."""
-    if doc is None:
-        remove(key)
-    elif key not in positions or current(key) != doc:
-        upsert(doc)
+def _changes(positions: dict[str, int], current: Callable[[str], Any], docs: dict[str, Any],
+             ids: set[int]) -> tuple[list[Any], list[str]]:
+    """(documents to upsert, ids to remove) for changed records: a gone one is removed, one the
+    engine already holds unchanged is skipped."""
+    upserts, removals = [], []
+    for key in sorted(map(str, ids)):
+        doc = docs.get(key)
+        if doc is None:
+            if key in positions:
+                removals.append(key)
+        elif key not in positions or current(key) != doc:
+            upserts.append(doc)
+    return upserts, removals
 
 
 def reading_session(app: Flask) -> Session:
@@ -468,7 +483,8 @@ def init_app(app: Flask) -> None:
 
     app.extensions["match_service"] = MatchService(
         Path(app.config["ENGINE_STATE_PATH"]), app.config["MATCH_TOP_K"],
-        request_refit=lambda: jobs.enqueue(app, "refit"))
+        request_refit=lambda: jobs.enqueue(app, "refit"), request_snapshot=lambda: jobs.enqueue(app, "snapshot"),
+        snapshot_after=int(app.config["SNAPSHOT_MIN_CHANGES"]))
     # Pages say "being prepared" rather than "nothing matches" while a refit job builds the state.
     app.context_processor(lambda: {"rankings_pending": lambda: not app.extensions["match_service"].ready})
 

@@ -113,15 +113,20 @@ class _Side:
         return len(self.docs)
 
     def append(self, doc: Any, expanded_row: sp.csr_matrix) -> int:
-        position = len(self.docs)
-        self.docs.append(doc)
-        self.position[doc.id] = position
-        self.alive = np.append(self.alive, True)
-        self._delta_expanded.append(expanded_row)
+        return int(self.append_many([doc], expanded_row)[0])
+
+    def append_many(self, docs: Sequence[Any], expanded_rows: sp.csr_matrix) -> np.ndarray:
+        """Append documents (one expanded row each, in order) as one delta block; their positions."""
+        start = len(self.docs)
+        self.docs.extend(docs)
+        for offset, doc in enumerate(docs):
+            self.position[doc.id] = start + offset
+        self.alive = np.concatenate([self.alive, np.ones(len(docs), dtype=bool)])
+        self._delta_expanded.append(expanded_rows.tocsr())
         self._delta_cache = None
-        if len(self._delta_expanded) > max(self._DELTA_LIMIT, self.main_rows // 20):
+        if self.size - self.main_rows > max(self._DELTA_LIMIT, self.main_rows // 20):
             self._merge_delta()
-        return position
+        return np.arange(start, start + len(docs), dtype=np.int64)
 
     def kill(self, position: int) -> None:
         if self.alive[position]:
@@ -193,7 +198,16 @@ class _Side:
         return positions, matrix[positions] if len(positions) < matrix.shape[0] else matrix
 
     def expanded_rows(self, positions: Sequence[int] | np.ndarray) -> sp.csr_matrix:
-        return sp.vstack([self.expanded_row(p) for p in positions], format="csr")
+        """The expanded rows of many positions, sliced from main and delta once each."""
+        positions = np.asarray(positions, dtype=np.int64)
+        main = positions < self.main_rows
+        if main.all():
+            return self.expanded_main[positions]
+        out = sp.vstack([self.expanded_main[positions[main]], self._delta()[0][positions[~main] - self.main_rows]],
+                        format="csr")
+        order = np.empty(len(positions), dtype=np.int64)
+        order[np.concatenate([np.flatnonzero(main), np.flatnonzero(~main)])] = np.arange(len(positions))
+        return out[order]
 
     def priors(self, positions: np.ndarray) -> np.ndarray:
         """Dense prior columns of the given positions (rows)."""
@@ -557,15 +571,119 @@ class MatchEngine:
         self._recompute_rows(other, own, other_table, other_table.rows_holding(position))
         self.changes_since_fit_ += 1
 
+    def apply_changes(self, *, challenges: Sequence[ChallengeDoc] = (), technologies: Sequence[TechnologyDoc] = (),
+                      removed_challenges: Iterable[str] = (), removed_technologies: Iterable[str] = ()) -> None:
+        """Many upserts and removals at once, with the top-k lists of upserting the challenges one by
+        one in order, then removing, then the same for technologies (positions are handed out in that
+        order too), but at the cost of one batch: the changed texts are analysed together (cached
+        tokens reused), each side's new rows are stacked once, and only the affected lists are
+        recomputed, in a few sparse products instead of one per change.
+
+        A list of an unchanged document takes the new documents that beat its k-th; a list that held
+        a replaced or removed document is recomputed in full (a lower-ranked one may move up).
+        Raises DuplicateDocumentId when an id appears twice on one side.
+        """
+        changes: dict[str, tuple[list[Any], list[str]]] = {
+            CHALLENGE: (list(challenges), list(removed_challenges)),
+            TECHNOLOGY: (list(technologies), list(removed_technologies))}
+        for name, (upserts, removals) in changes.items():
+            seen: set[str] = set()
+            for doc_id in [d.id for d in upserts] + removals:
+                if doc_id in seen:
+                    raise DuplicateDocumentId(f"{name} id {doc_id!r} changes twice in one batch")
+                seen.add(doc_id)
+        self._tokenize_changed(changes[CHALLENGE][0], changes[TECHNOLOGY][0])
+        new_positions: dict[str, np.ndarray] = {}
+        dead: dict[str, np.ndarray] = {}
+        for name, (upserts, removals) in changes.items():
+            own, _, own_table, _ = self._sides(name)
+            old = [own.position[i] for i in [d.id for d in upserts] + removals if i in own.position]
+            self.changes_since_fit_ += len(upserts) + sum(1 for i in removals if i in own.position)
+            if upserts:
+                new_positions[name] = own.append_many(upserts, self._vectors(name, upserts)[1])
+            else:
+                new_positions[name] = np.empty(0, dtype=np.int64)
+            own_table.ensure_rows(own.size)
+            for position in old:
+                own.kill(position)
+                own_table.clear_row(position)
+            dead[name] = np.asarray(old, dtype=np.int64)
+        # Every new row scored against the whole other side (after all changes): these give the new
+        # rows' own lists and, read by column, what each unchanged list on the other side is offered.
+        scored = {name: self._pair_scores(name, new_positions[name]) for name in changes}
+        for name in changes:
+            own, other, own_table, _ = self._sides(name)
+            other_name = TECHNOLOGY if name == CHALLENGE else CHALLENGE
+            fresh = scored[name]
+            own_table.replace_rows(new_positions[name], fresh)
+            rows = np.arange(own_table.rows)
+            old_rows = rows[own.alive[: own_table.rows] & (rows < own.size - len(new_positions[name]))]
+            if len(dead[other_name]):
+                lost = old_rows[np.isin(own_table.candidates[old_rows], dead[other_name]).any(axis=1)]
+            else:
+                lost = np.empty(0, dtype=np.int64)
+            offered = scored[other_name].T.tocsr()  # own positions x new positions of the other side
+            offered = sp.csr_matrix((offered.data, new_positions[other_name][offered.indices], offered.indptr),
+                                    shape=(offered.shape[0], other.size))
+            keep = np.setdiff1d(old_rows, lost, assume_unique=True)
+            keep = keep[np.diff(offered.indptr)[keep] > 0]
+            own_table.merge_rows(keep, offered[keep])
+            self._recompute_rows(own, other, own_table, lost)
+
+    def _tokenize_changed(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc]) -> None:
+        """Tokens for changed documents: cached ones whose text is unchanged, the rest analysed together."""
+        missing: list[tuple[tuple[str, str], str, Any]] = []
+        for name, docs in ((CHALLENGE, challenges), (TECHNOLOGY, technologies)):
+            for doc in docs:
+                digest = text_digest(doc.title, doc.description)
+                cached = self.token_cache_.get((name, doc.id))
+                if cached is None or cached.digest != digest:
+                    missing.append(((name, doc.id), digest, doc))
+        analyses = self.analyzer_.analyze_many([(d.title, d.description) for _, _, d in missing], self.n_jobs or 1)
+        for (key, digest, _), (title, body) in zip(missing, analyses):
+            self.token_cache_[key] = self._cached_tokens(digest, title, body)
+
+    def _pair_scores(self, side: str, positions: np.ndarray) -> sp.csr_matrix:
+        """Exact scores of the given positions of `side` against every live position of the other
+        side (rows in the order given): the text part as a sparse product, plus the prior part where
+        the text part is positive (formula.py: no shared text, no match). Row chunks bound memory."""
+        own, other, _, _ = self._sides(side)
+        if len(positions) == 0:
+            return sp.csr_matrix((0, other.size))
+        parts = other.expanded_t_parts()
+        chunk = max(1, 4_000_000 // max(other.size, 1))
+        out = []
+        for start in range(0, len(positions), chunk):
+            queries = own.expanded_rows(positions[start:start + chunk])
+            text_queries = queries.copy()
+            text_queries.data[text_queries.indices >= other.text_width] = 0.0
+            text_queries.eliminate_zeros()
+            query_priors = queries[:, other.text_width:].toarray()
+            products = []
+            for offset, matrix_t in parts:
+                product = (text_queries @ matrix_t).tocsr()
+                products.append(sp.csr_matrix((product.data, product.indices + offset, product.indptr),
+                                              shape=(product.shape[0], other.size)))
+            text = products[0] if len(products) == 1 else sum(products[1:], products[0]).tocsr()
+            rows = np.repeat(np.arange(text.shape[0]), np.diff(text.indptr))
+            columns = text.indices.astype(np.int64)
+            keep = (text.data > 0) & other.alive[columns]
+            rows, columns = rows[keep], columns[keep]
+            scores = text.data[keep] + np.einsum("ij,ij->i", query_priors[rows], other.priors(columns))
+            out.append(sp.csr_matrix((scores, (rows, columns)), shape=text.shape))
+        return sp.vstack(out, format="csr")
+
     def _recompute_rows(self, rows_side: _Side, against: _Side, table: TopKTable, rows: np.ndarray) -> None:
         """Rows that lost a candidate are recomputed in full: a lower-ranked one may move up."""
         rows = rows[rows_side.alive[rows]] if len(rows) else rows
         if len(rows) == 0:
             return
-        result = self._top_n(rows_side.expanded_rows(rows), against, extra=against.dead_count)
-        for local, row in enumerate(rows):
-            start, end = result.indptr[local], result.indptr[local + 1]
-            table.set_row(int(row), result.indices[start:end].astype(np.int64), result.data[start:end])
+        # Each row may need k + dead candidates (dead ones are dropped after the product): chunks of
+        # rows bound the product's size when many lists lost a candidate at once (apply_changes).
+        chunk = max(1, 4_000_000 // (self.top_k + against.dead_count))
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            table.replace_rows(part, self._top_n(rows_side.expanded_rows(part), against, extra=against.dead_count))
 
     # -- queries ------------------------------------------------------------------------
     def technologies_for(self, challenge_id: str, k: int | None = None) -> list[Match]:

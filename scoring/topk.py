@@ -51,6 +51,40 @@ class TopKTable:
             positive = positive[np.argpartition(-scores[positive], self.k - 1)[: self.k]]
         self.set_row(row, positive, scores[positive])
 
+    def replace_rows(self, rows: np.ndarray, found: sp.csr_matrix) -> None:
+        """Row rows[i] becomes the k best positive entries of found's row i (vectorised set_row)."""
+        self._write_best(rows, found, keep_existing=False)
+
+    def merge_rows(self, rows: np.ndarray, offered: sp.csr_matrix) -> None:
+        """Row rows[i] keeps the k best of what it holds and offered's row i, candidates that it
+        does not hold yet (vectorised offer of many candidates to many rows)."""
+        self._write_best(rows, offered, keep_existing=True)
+
+    def _write_best(self, rows: np.ndarray, found: sp.csr_matrix, keep_existing: bool) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return
+        local = np.repeat(np.arange(len(rows)), np.diff(found.indptr))
+        candidates, scores = found.indices.astype(np.int64), np.asarray(found.data, dtype=np.float64)
+        if keep_existing:
+            held = self.candidates[rows] != EMPTY
+            held_rows, held_slots = np.nonzero(held)
+            local = np.concatenate([held_rows, local])
+            candidates = np.concatenate([self.candidates[rows][held_rows, held_slots], candidates])
+            scores = np.concatenate([self.scores[rows][held_rows, held_slots], scores])
+        positive = scores > 0
+        local, candidates, scores = local[positive], candidates[positive], scores[positive]
+        # Each row best first (ties: lower position first, as `ranked` shows them), cut to k.
+        order = np.lexsort((candidates, -scores, local))
+        local, candidates, scores = local[order], candidates[order], scores[order]
+        starts = np.searchsorted(local, np.arange(len(rows)))
+        rank = np.arange(len(local)) - starts[local]
+        kept = rank < self.k
+        self.candidates[rows] = EMPTY
+        self.scores[rows] = -np.inf
+        self.candidates[rows[local[kept]], rank[kept]] = candidates[kept]
+        self.scores[rows[local[kept]], rank[kept]] = scores[kept]
+
     def offer(self, rows: np.ndarray, candidate: int, scores: np.ndarray) -> None:
         """Offer one candidate to many rows at once; it replaces each row's worst if better."""
         positive = scores > 0
