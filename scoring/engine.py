@@ -610,7 +610,7 @@ class MatchEngine:
             dead[name] = np.asarray(old, dtype=np.int64)
         # Every new row scored against the whole other side (after all changes): these give the new
         # rows' own lists and, read by column, what each unchanged list on the other side is offered.
-        scored = {name: self._pair_scores(name, new_positions[name]) for name in changes}
+        scored = {name: self._pair_scores(*self._sides(name)[:2], new_positions[name]) for name in changes}
         for name in changes:
             own, other, own_table, _ = self._sides(name)
             other_name = TECHNOLOGY if name == CHALLENGE else CHALLENGE
@@ -643,11 +643,11 @@ class MatchEngine:
         for (key, digest, _), (title, body) in zip(missing, analyses):
             self.token_cache_[key] = self._cached_tokens(digest, title, body)
 
-    def _pair_scores(self, side: str, positions: np.ndarray) -> sp.csr_matrix:
-        """Exact scores of the given positions of `side` against every live position of the other
-        side (rows in the order given): the text part as a sparse product, plus the prior part where
-        the text part is positive (formula.py: no shared text, no match). Row chunks bound memory."""
-        own, other, _, _ = self._sides(side)
+    @staticmethod
+    def _pair_scores(own: _Side, other: _Side, positions: np.ndarray) -> sp.csr_matrix:
+        """Exact scores of the given positions of `own` against every live position of `other`
+        (rows in the order given): the text part as a sparse product, plus the prior part where the
+        text part is positive (formula.py: no shared text, no match). Row chunks bound memory."""
         if len(positions) == 0:
             return sp.csr_matrix((0, other.size))
         parts = other.expanded_t_parts()
@@ -680,7 +680,14 @@ class MatchEngine:
             return
         # Each row may need k + dead candidates (dead ones are dropped after the product): chunks of
         # rows bound the product's size when many lists lost a candidate at once (apply_changes).
-        chunk = max(1, 4_000_000 // (self.top_k + against.dead_count))
+        wanted = self.top_k + against.dead_count
+        if 4 * wanted >= against.size:
+            # The top-n product would return most of the side anyway (a small side, or most of it
+            # replaced), and pairs without shared text among them would send rows to be scored
+            # again one by one: scoring every pair exactly is cheaper.
+            table.replace_rows(rows, self._pair_scores(rows_side, against, rows))
+            return
+        chunk = max(1, 4_000_000 // wanted)
         for start in range(0, len(rows), chunk):
             part = rows[start:start + chunk]
             table.replace_rows(part, self._top_n(rows_side.expanded_rows(part), against, extra=against.dead_count))
