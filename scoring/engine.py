@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +208,12 @@ class _Side:
         order = np.empty(len(positions), dtype=np.int64)
         order[np.concatenate([np.flatnonzero(main), np.flatnonzero(~main)])] = np.arange(len(positions))
         return out[order]
+
+    def prior_t(self) -> np.ndarray:
+        """The dense prior columns of every position, transposed (prior columns x positions)."""
+        if not self._delta_expanded:
+            return self.prior_main_t
+        return np.hstack([self.prior_main_t, self._delta()[1].T])
 
     def priors(self, positions: np.ndarray) -> np.ndarray:
         """Dense prior columns of the given positions (rows)."""
@@ -608,27 +614,42 @@ class MatchEngine:
                 own.kill(position)
                 own_table.clear_row(position)
             dead[name] = np.asarray(old, dtype=np.int64)
-        # Every new row scored against the whole other side (after all changes): these give the new
-        # rows' own lists and, read by column, what each unchanged list on the other side is offered.
-        scored = {name: self._pair_scores(*self._sides(name)[:2], new_positions[name]) for name in changes}
+        # What a list held before this batch decides its fate: one that held a replaced or removed
+        # document is recomputed in full; any other is only offered the new documents that beat its
+        # k-th (a full list's lowest score, 0 for one with room), so the offers stay few.
+        lost: dict[str, np.ndarray] = {}
+        floor: dict[str, np.ndarray] = {}
+        for name in changes:
+            own, _, own_table, _ = self._sides(name)
+            other_name = TECHNOLOGY if name == CHALLENGE else CHALLENGE
+            rows = np.arange(own.size - len(new_positions[name]))
+            old_rows = rows[own.alive[rows]]
+            held = own_table.candidates[old_rows]
+            lost[name] = old_rows[np.isin(held, dead[other_name]).any(axis=1)] if len(dead[other_name]) \
+                else np.empty(0, dtype=np.int64)
+            lowest = own_table.scores[: own.size].min(axis=1)
+            floor[name] = np.where(np.isfinite(lowest), lowest, 0.0)
+            floor[name][new_positions[name]] = np.inf  # new lists are computed in full, not offered
+            floor[name][~own.alive] = np.inf
+            floor[name][lost[name]] = np.inf
+        # Every new document scored against the whole other side (after all changes), in row chunks:
+        # each chunk's rows become the new documents' lists, its columns the offers to other lists.
+        offers: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {name: [] for name in changes}
         for name in changes:
             own, other, own_table, _ = self._sides(name)
             other_name = TECHNOLOGY if name == CHALLENGE else CHALLENGE
-            fresh = scored[name]
-            own_table.replace_rows(new_positions[name], fresh)
-            rows = np.arange(own_table.rows)
-            old_rows = rows[own.alive[: own_table.rows] & (rows < own.size - len(new_positions[name]))]
-            if len(dead[other_name]):
-                lost = old_rows[np.isin(own_table.candidates[old_rows], dead[other_name]).any(axis=1)]
-            else:
-                lost = np.empty(0, dtype=np.int64)
-            offered = scored[other_name].T.tocsr()  # own positions x new positions of the other side
-            offered = sp.csr_matrix((offered.data, new_positions[other_name][offered.indices], offered.indptr),
-                                    shape=(offered.shape[0], other.size))
-            keep = np.setdiff1d(old_rows, lost, assume_unique=True)
-            keep = keep[np.diff(offered.indptr)[keep] > 0]
-            own_table.merge_rows(keep, offered[keep])
-            self._recompute_rows(own, other, own_table, lost)
+            for chunk, scores in self._dense_scores(own, other, new_positions[name]):
+                own_table.replace_rows_dense(chunk, scores)
+                local, receivers = np.nonzero(scores > floor[other_name][np.newaxis, :])
+                offers[other_name].append((receivers, chunk[local], scores[local, receivers]))
+        for name in changes:
+            own, other, own_table, _ = self._sides(name)
+            if offers[name]:
+                receivers, candidates, values = (np.concatenate(parts) for parts in zip(*offers[name]))
+                offered = sp.csr_matrix((values, (receivers, candidates)), shape=(own.size, other.size))
+                rows = np.flatnonzero(np.diff(offered.indptr))
+                own_table.merge_rows(rows, offered[rows])
+            self._recompute_rows(own, other, own_table, lost[name])
 
     def _tokenize_changed(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc]) -> None:
         """Tokens for changed documents: cached ones whose text is unchanged, the rest analysed together."""
@@ -644,34 +665,27 @@ class MatchEngine:
             self.token_cache_[key] = self._cached_tokens(digest, title, body)
 
     @staticmethod
-    def _pair_scores(own: _Side, other: _Side, positions: np.ndarray) -> sp.csr_matrix:
-        """Exact scores of the given positions of `own` against every live position of `other`
-        (rows in the order given): the text part as a sparse product, plus the prior part where the
-        text part is positive (formula.py: no shared text, no match). Row chunks bound memory."""
-        if len(positions) == 0:
-            return sp.csr_matrix((0, other.size))
+    def _dense_scores(own: _Side, other: _Side, positions: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Exact scores of the given positions of `own` against every position of `other`, as
+        (positions of the chunk, dense rows x other.size) in chunks that bound memory: the text part
+        by one sparse product per chunk, plus the prior part where the text part is positive
+        (formula.py: no shared text, no match); 0 at dead positions."""
+        if len(positions) == 0 or other.size == 0:
+            return
         parts = other.expanded_t_parts()
-        chunk = max(1, 4_000_000 // max(other.size, 1))
-        out = []
+        prior_t = other.prior_t()
+        chunk = max(1, 4_000_000 // other.size)
         for start in range(0, len(positions), chunk):
-            queries = own.expanded_rows(positions[start:start + chunk])
+            rows = positions[start:start + chunk]
+            queries = own.expanded_rows(rows)
             text_queries = queries.copy()
             text_queries.data[text_queries.indices >= other.text_width] = 0.0
             text_queries.eliminate_zeros()
-            query_priors = queries[:, other.text_width:].toarray()
-            products = []
+            text = np.zeros((len(rows), other.size))
             for offset, matrix_t in parts:
-                product = (text_queries @ matrix_t).tocsr()
-                products.append(sp.csr_matrix((product.data, product.indices + offset, product.indptr),
-                                              shape=(product.shape[0], other.size)))
-            text = products[0] if len(products) == 1 else sum(products[1:], products[0]).tocsr()
-            rows = np.repeat(np.arange(text.shape[0]), np.diff(text.indptr))
-            columns = text.indices.astype(np.int64)
-            keep = (text.data > 0) & other.alive[columns]
-            rows, columns = rows[keep], columns[keep]
-            scores = text.data[keep] + np.einsum("ij,ij->i", query_priors[rows], other.priors(columns))
-            out.append(sp.csr_matrix((scores, (rows, columns)), shape=text.shape))
-        return sp.vstack(out, format="csr")
+                text[:, offset:offset + matrix_t.shape[1]] = (text_queries @ matrix_t).toarray()
+            prior = queries[:, other.text_width:].toarray() @ prior_t
+            yield rows, np.where((text > 0) & other.alive[np.newaxis, :], text + prior, 0.0)
 
     def _recompute_rows(self, rows_side: _Side, against: _Side, table: TopKTable, rows: np.ndarray) -> None:
         """Rows that lost a candidate are recomputed in full: a lower-ranked one may move up."""
@@ -685,7 +699,8 @@ class MatchEngine:
             # The top-n product would return most of the side anyway (a small side, or most of it
             # replaced), and pairs without shared text among them would send rows to be scored
             # again one by one: scoring every pair exactly is cheaper.
-            table.replace_rows(rows, self._pair_scores(rows_side, against, rows))
+            for positions, scores in self._dense_scores(rows_side, against, rows):
+                table.replace_rows_dense(positions, scores)
             return
         chunk = max(1, 4_000_000 // wanted)
         for start in range(0, len(rows), chunk):

@@ -55,6 +55,21 @@ class TopKTable:
         """Row rows[i] becomes the k best positive entries of found's row i (vectorised set_row)."""
         self._write_best(rows, found, keep_existing=False)
 
+    def replace_rows_dense(self, rows: np.ndarray, scores: np.ndarray) -> None:
+        """Row rows[i] becomes the k best positive entries of the dense score row scores[i]."""
+        if len(rows) == 0:
+            return
+        k = min(self.k, scores.shape[1])
+        if k == 0:
+            self.candidates[rows], self.scores[rows] = EMPTY, -np.inf
+            return
+        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(scores, best, axis=1)
+        self.candidates[rows] = EMPTY
+        self.scores[rows] = -np.inf
+        self.candidates[rows, :k] = np.where(values > 0, best, EMPTY)
+        self.scores[rows, :k] = np.where(values > 0, values, -np.inf)
+
     def merge_rows(self, rows: np.ndarray, offered: sp.csr_matrix) -> None:
         """Row rows[i] keeps the k best of what it holds and offered's row i, candidates that it
         does not hold yet (vectorised offer of many candidates to many rows)."""

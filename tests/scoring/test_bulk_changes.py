@@ -129,7 +129,7 @@ def test_a_batch_costs_a_few_products_whatever_its_size(fitted, demo_technologie
     """One vector build per side with new rows and a few products, not one per change (here most of
     the catalogue is replaced, so the lists that held it are scored exactly rather than by top-n)."""
     calls = {"vectors": 0, "products": 0}
-    vectors, top_n, pair_scores = MatchEngine._vectors, MatchEngine._top_n, MatchEngine._pair_scores
+    vectors, top_n, dense_scores = MatchEngine._vectors, MatchEngine._top_n, MatchEngine._dense_scores
 
     def counted_vectors(self, *args, **kwargs):
         calls["vectors"] += 1
@@ -139,13 +139,13 @@ def test_a_batch_costs_a_few_products_whatever_its_size(fitted, demo_technologie
         calls["products"] += 1
         return top_n(self, *args, **kwargs)
 
-    def counted_pair_scores(*args, **kwargs):
+    def counted_dense_scores(*args, **kwargs):
         calls["products"] += 1
-        return pair_scores(*args, **kwargs)
+        return dense_scores(*args, **kwargs)
 
     monkeypatch.setattr(MatchEngine, "_vectors", counted_vectors)
     monkeypatch.setattr(MatchEngine, "_top_n", counted_top_n)
-    monkeypatch.setattr(MatchEngine, "_pair_scores", staticmethod(counted_pair_scores))
+    monkeypatch.setattr(MatchEngine, "_dense_scores", staticmethod(counted_dense_scores))
     fitted.apply_changes(technologies=[dataclasses.replace(t, description=t.description + " 改訂")
                                        for t in demo_technologies[:100]])
 
