@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -162,7 +163,12 @@ def explain_many(engine: MatchEngine, c_position: int, t_positions: Sequence[int
     names = _feature_names(engine)
     term_columns = len(names)
     is_text = columns < text_width
-    text_counts = np.bincount(pair[is_text], minlength=count)
+    # Per pair, its shared columns are sorted: terms, then n-grams, then prior columns.
+    text_counts = np.bincount(pair[is_text], minlength=count).tolist()
+    term_counts = np.bincount(pair[columns < term_columns], minlength=count)
+    # The field part, added up in column order from 0 as one pair at a time does (few values each).
+    is_field = (columns >= text_width) & (columns < text_width + len(engine.layout_.fields))
+    field_parts = _sums_in_order(pair[is_field], values[is_field], count)
     # The n-gram values of each pair, largest first (the order one pair at a time adds them in; equal
     # values are interchangeable), padded with zeros, which add nothing.
     is_gram = is_text & (columns >= term_columns)
@@ -174,32 +180,33 @@ def explain_many(engine: MatchEngine, c_position: int, t_positions: Sequence[int
     grams = -np.sort(-grams, axis=1)
 
     totals = []
+    add = np.add.reduce  # np.sum's own reduction (pairwise), without its wrapper's cost per call
     for i in range(count):
-        start, text_end = bounds[i], bounds[i] + int(text_counts[i])
-        text_part = float(np.sum(values[start:text_end]))
-        totals.append((text_part, float(np.sum(values[start:bounds[i + 1]])) if text_part > 0 else 0.0))
+        start, text_end = bounds[i], bounds[i] + text_counts[i]
+        text_part = float(add(values[start:text_end]))
+        totals.append((text_part, float(add(values[start:bounds[i + 1]])) if text_part > 0 else 0.0))
     scores = np.array([score for _, score in totals])
     shares = np.divide(grams, scores[:, np.newaxis], out=np.zeros_like(grams), where=scores[:, np.newaxis] != 0)
     wordings = np.add.accumulate(shares, axis=1)[:, -1].tolist() if shares.shape[1] else [0.0] * count
 
-    layout = engine.layout_
     word_columns = len(engine.word_vectorizer_.vocabulary_)
     c_surfaces = engine.tokens(CHALLENGE, challenge.id).surfaces
+    is_term = columns < term_columns
+    term_columns_list, term_values_list = columns[is_term].tolist(), values[is_term].tolist()
+    term_starts = np.concatenate([[0], np.cumsum(term_counts)]).tolist() if count else [0]
     explanations = []
     for i, t_position in enumerate(t_positions):
         technology = technologies.docs[t_position]
         text_part, score = totals[i]
-        start, text_end, end = bounds[i], bounds[i] + int(text_counts[i]), bounds[i + 1]
-        field_part = float(sum(v for c, v in zip(columns[text_end:end].tolist(), values[text_end:end].tolist())
-                               if layout.is_field_column(c - text_width))) if score else 0.0
+        start, term_end = term_starts[i], term_starts[i + 1]
+        field_part = field_parts[i] if score else 0.0
         evidence_part = score - text_part - field_part if score else 0.0
-        term_end = start + int(np.searchsorted(columns[start:text_end], term_columns))
-        term_values = values[start:term_end]
-        order = np.argsort(-term_values, kind="stable")
         t_surfaces = engine.tokens(TECHNOLOGY, technology.id).surfaces
         candidates = []
-        for column, value in zip(columns[start:term_end][order].tolist(), term_values[order].tolist()):
-            term = str(names[column])
+        # Largest first; equal values keep column order (a stable sort, as np.argsort(kind="stable")).
+        for column, value in sorted(zip(term_columns_list[start:term_end], term_values_list[start:term_end]),
+                                    key=_minus_value):
+            term = names[column]
             candidates.append(TermReason(term, c_surfaces.get(term, term), t_surfaces.get(term, term),
                                          float(value / score) if score else 0.0, compound=column >= word_columns))
         explanations.append(_explanation(engine, challenge, technology, score, text_part, field_part, evidence_part,
@@ -207,12 +214,37 @@ def explain_many(engine: MatchEngine, c_position: int, t_positions: Sequence[int
     return explanations
 
 
+def _minus_value(item: tuple[int, float]) -> float:
+    return -item[1]
+
+
+def _sums_in_order(pair: np.ndarray, values: np.ndarray, count: int) -> list[float]:
+    """Per pair, its values added one after the other from 0 in their order (as Python's sum of
+    floats does), for pairs given in order: rows padded with zeros, which add nothing."""
+    per_pair = np.bincount(pair, minlength=count)
+    width = int(per_pair.max()) if count else 0
+    if width == 0:
+        return [0.0] * count
+    rows = np.zeros((count, width))
+    starts = np.concatenate([[0], np.cumsum(per_pair)[:-1]])
+    rows[pair, np.arange(len(pair)) - starts[pair]] = values
+    return np.add.accumulate(rows, axis=1)[:, -1].tolist()
+
+
+@lru_cache(maxsize=4096)
+def _fields(challenge_fields: tuple[str, ...], technology_fields: tuple[str, ...],
+            secondary_cover: float) -> tuple[tuple[str, ...], float]:
+    """The shared fields and the field agreement of a pair: few distinct combinations, many pairs."""
+    covers = formula.field_covers(technology_fields, secondary_cover)
+    return (tuple(f for f in dict.fromkeys(challenge_fields) if covers.get(f)),
+            formula.field_agreement(challenge_fields, technology_fields, secondary_cover))
+
+
 def _explanation(engine: MatchEngine, challenge: Any, technology: Any, score: float, text_part: float,
                  field_part: float, evidence_part: float, candidates: list[TermReason], wording: float,
                  max_terms: int) -> Explanation:
-    covers = formula.field_covers(technology.fields, engine.secondary_field_cover)
-    shared_fields = tuple(f for f in dict.fromkeys(challenge.fields) if covers.get(f)) if score else ()
-    field = formula.field_agreement(challenge.fields, technology.fields, engine.secondary_field_cover)
+    shared_fields, field = _fields(tuple(challenge.fields), tuple(technology.fields), engine.secondary_field_cover)
+    shared_fields = shared_fields if score else ()
     same_region = bool(challenge.region) and challenge.region in set(technology.deployed_regions)
     evidence = formula.evidence(technology.maturity, bool(technology.deployed_in), same_region)
     # A word and its pieces (一人暮らし, 暮らし, 一人) are one reason: their shares add up. Longest
@@ -251,13 +283,13 @@ def _merge(a: TermReason, b: TermReason) -> TermReason:
                       compound=longer.compound)
 
 
-def _feature_names(engine: MatchEngine) -> np.ndarray:
+def _feature_names(engine: MatchEngine) -> list[str]:
     """Names of the term columns: words, then whole compounds (character n-grams follow)."""
     cached = getattr(engine, "_feature_names_cache", None)
     if cached is None or cached[0] is not engine.word_vectorizer_:
         names = engine.word_vectorizer_.get_feature_names_out()
         if engine.compound_vectorizer_ is not None:
             names = np.concatenate([names, engine.compound_vectorizer_.get_feature_names_out()])
-        cached = (engine.word_vectorizer_, names)
+        cached = (engine.word_vectorizer_, [str(name) for name in names])  # Python strings: cheap to index
         engine._feature_names_cache = cached  # type: ignore[attr-defined]
     return cached[1]
