@@ -6,8 +6,8 @@ documents, then `transform` over each side. Here every document is counted once,
 
   - term lists (the word and compound blocks): terms are mapped to ids with one dict lookup each;
   - character n-grams (char_wb): each n-gram of at most three characters is packed into one int64
-    (code point + 1 per character, 0 where a shorter n-gram ends), so that integer order is
-    Python's string order and np.unique gives sklearn's sorted vocabulary.
+    (per character its rank among the characters present, 0 where a shorter n-gram ends), so that
+    integer order is Python's string order and np.unique gives sklearn's sorted vocabulary.
 
 `fit_from_counts` then fits the vectorizer from that matrix exactly as `fit` would (same
 vocabulary, same pruning, IDF by the vectorizer's own TfidfTransformer), and `tfidf_rows` turns
@@ -24,8 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
-_BITS = 21  # every code point + 1 fits (0x110000 < 2**21); three of them fit an int64
-_MASK = (1 << _BITS) - 1
+_KEY_BITS = 63  # an (n-gram, document) key fits a non-negative int64; else n-grams are counted apart
+
 
 
 class Counts:
@@ -87,33 +87,54 @@ def count_char_ngrams(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> Coun
     word_lengths = np.fromiter(map(len, padded_words), dtype=np.int64, count=len(padded_words)) + 2
     # One string of every padded word; which word and document each character belongs to.
     joined = " " + "  ".join(padded_words) + " " if padded_words else ""
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64) + 1
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     word_of = np.repeat(np.arange(len(padded_words), dtype=np.int64), word_lengths)
     doc_of_word = np.repeat(np.arange(len(texts), dtype=np.int64), words_per_doc)
+    # Characters as their rank among the characters present (1, 2, ...; 0: no character), which
+    # keeps their order and needs far fewer bits than a code point.
+    present = np.zeros(0x110000, dtype=bool)
+    present[points] = True
+    alphabet = np.flatnonzero(present)
+    ranks = np.cumsum(present, dtype=np.int64)[points]
+    bits = max(len(alphabet).bit_length(), 1)
     grams, docs = [], []
     for n in range(low, high + 1):
-        if len(codes) < n:
+        if len(ranks) < n:
             continue
-        end = len(codes) - n + 1
+        end = len(ranks) - n + 1
         inside = word_of[:end] == word_of[n - 1:]
         packed = np.zeros(end, dtype=np.int64)
         for k in range(n):
-            packed |= codes[k:k + end] << (_BITS * (2 - k))
+            packed |= ranks[k:k + end] << (bits * (2 - k))
         grams.append(packed[inside])
         docs.append(doc_of_word[word_of[:end][inside]])
     if not grams:
         return Counts(sp.csr_matrix((len(texts), 0), dtype=np.float64), [])
-    all_grams = np.concatenate(grams)
-    codes_sorted, columns = np.unique(all_grams, return_inverse=True)
-    matrix = _csr(np.concatenate(docs), columns.ravel(), len(texts), len(codes_sorted))
-    return Counts(matrix, _decode(codes_sorted))
+    all_grams, all_docs = np.concatenate(grams), np.concatenate(docs)
+    doc_bits = max((len(texts) - 1).bit_length(), 1)
+    if 3 * bits + doc_bits <= _KEY_BITS:
+        # (n-gram, document) in one integer: one sort gives the vocabulary in string order and
+        # the counts column by column (CSC), which scipy turns into rows with sorted columns.
+        keys, counts = np.unique((all_grams << doc_bits) | all_docs, return_counts=True)
+        key_grams = keys >> doc_bits
+        starts = np.flatnonzero(np.concatenate([[True], key_grams[1:] != key_grams[:-1]]))
+        vocabulary = key_grams[starts]
+        by_column = sp.csc_matrix((counts.astype(np.float64), keys & ((1 << doc_bits) - 1),
+                                   np.append(starts, len(keys))), shape=(len(texts), len(vocabulary)))
+        matrix = by_column.tocsr()
+        matrix.sort_indices()
+    else:
+        vocabulary, columns = np.unique(all_grams, return_inverse=True)
+        matrix = _csr(all_docs, columns.ravel(), len(texts), len(vocabulary))
+    return Counts(matrix, _decode(vocabulary, alphabet, bits))
 
 
-def _decode(packed: np.ndarray) -> list[str]:
+def _decode(packed: np.ndarray, alphabet: np.ndarray, bits: int) -> list[str]:
     """Packed n-gram codes back to the strings they stand for."""
-    points = np.stack([(packed >> (_BITS * (2 - k))) & _MASK for k in range(3)], axis=1)
-    lengths = (points > 0).sum(axis=1).tolist()
-    text = np.maximum(points - 1, 0).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    ranks = np.stack([(packed >> (bits * (2 - k))) & ((1 << bits) - 1) for k in range(3)], axis=1)
+    lengths = (ranks > 0).sum(axis=1).tolist()
+    points = alphabet[np.maximum(ranks - 1, 0)].astype(np.uint32)
+    text = points.tobytes().decode("utf-32-le", "surrogatepass")
     return [text[3 * i:3 * i + n] for i, n in enumerate(lengths)]
 
 

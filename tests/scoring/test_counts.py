@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from scoring import counts as counts_module
 from scoring.counts import count_char_ngrams, count_terms, fit_from_counts, tfidf_rows
 from scoring.engine import _plain_text
 from scoring.features import make_char_vectorizer, make_word_vectorizer
@@ -62,3 +63,16 @@ def test_nothing_to_count_fails_as_sklearn_does() -> None:
         fit_from_counts(vectorizer, count_char_ngrams(vectorizer, ["", "   "]))
     with pytest.raises(ValueError, match="empty vocabulary"):
         make_char_vectorizer(np.float64).fit(["", "   "])
+
+
+def test_char_ngrams_too_many_for_one_key_are_counted_the_other_way(demo_technologies, monkeypatch) -> None:
+    texts = [_plain_text(d) for d in demo_technologies] + ODD_TEXTS
+    reference = make_char_vectorizer(np.float64).fit(texts)
+    monkeypatch.setattr(counts_module, "_KEY_BITS", 8)  # as if the corpus had a huge alphabet
+
+    vectorizer = make_char_vectorizer(np.float64)
+    counts = count_char_ngrams(vectorizer, texts)
+    vectorizer, kept = fit_from_counts(vectorizer, counts)
+
+    assert vectorizer.vocabulary_ == reference.vocabulary_
+    _identical(tfidf_rows(vectorizer, counts, kept, slice(0, None)), reference.transform(texts).tocsr())
