@@ -164,7 +164,7 @@ class TextAnalyzer:
 
     def analyze_many(self, pairs: Sequence[tuple[str, str]], n_jobs: int = 1) -> list[tuple[Analysis, Analysis]]:
         """analyze_pair over many documents; n_jobs > 1 uses worker processes (bulk fits only)."""
-        if n_jobs <= 1 or len(pairs) < 2000:
+        if n_jobs <= 1 or len(pairs) < _PARALLEL_FROM:
             return [self.analyze_pair(title, body) for title, body in pairs]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -437,6 +437,7 @@ def _offset(token: tuple[str, str, int, int]) -> int:
 
 
 _worker_analyzer: TextAnalyzer | None = None
+_PARALLEL_FROM = 2000  # fewer documents are analysed faster than worker processes start
 
 
 def _init_worker(synonyms: Path | None, stopwords: Path | None, brands: Path | None,
@@ -468,9 +469,10 @@ def _unpack_one(packed: tuple[str, str, str]) -> Analysis:
     terms, surfaces, parts = packed
     flat = surfaces.split(_SEPARATOR) if surfaces else []
     intern = sys.intern
-    return Analysis(tuple(intern(t) for t in terms.split(_SEPARATOR)) if terms else (),
-                    {intern(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)},
-                    tuple(intern(t) for t in parts.split(_SEPARATOR)) if parts else ())
+    # map/zip rather than Python-level loops: the parent unpacks every document of a bulk fit alone.
+    return Analysis(tuple(map(intern, terms.split(_SEPARATOR))) if terms else (),
+                    dict(zip(map(intern, flat[::2]), flat[1::2])),
+                    tuple(map(intern, parts.split(_SEPARATOR))) if parts else ())
 
 
 def _worker_analyze_chunk(pairs: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str, str], tuple[str, str, str]]]:

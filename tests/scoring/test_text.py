@@ -74,3 +74,14 @@ def test_synonym_table_is_data_and_can_be_replaced(tmp_path) -> None:
     analyzer = TextAnalyzer(synonyms=table)
 
     assert analyzer("bicycle") == analyzer("自転車")
+
+
+def test_bulk_analysis_in_worker_processes_equals_one_document_at_a_time(analyzer, demo_challenges,
+                                                                       demo_technologies, monkeypatch) -> None:
+    from scoring import text
+
+    monkeypatch.setattr(text, "_PARALLEL_FROM", 0)  # workers even for the demo's few documents
+    pairs = [(d.title, d.description) for d in [*demo_challenges, *demo_technologies]]
+    pairs += [("", "ＡＩ"), ("見守り", "")]
+
+    assert analyzer.analyze_many(pairs, n_jobs=2) == [analyzer.analyze_pair(*pair) for pair in pairs]
