@@ -125,11 +125,12 @@ class Server:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int, directory: Path) -> Iterator[Server]:
+def gunicorn(env: dict[str, str], workers: int, directory: Path, extra: list[str] | None = None) -> Iterator[Server]:
     port = _free_port()
     log = (directory / "gunicorn.log").open("w")
     process = subprocess.Popen(
-        [_tool("gunicorn"), "-w", str(workers), "--timeout", "120", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        [_tool("gunicorn"), "-w", str(workers), "--timeout", "120", "-b", f"127.0.0.1:{port}", *(extra or []),
+         "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -485,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=7.0,
                         help="mean think time of the second phase, seconds (0: closed loop only)")
     parser.add_argument("--single-repeats", type=int, default=5)
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, to compare server settings "
+                        "(e.g. \"--worker-class gthread --threads 4\")")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
 
@@ -495,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         env = prepare(directory)
         database = directory / "matchmaker.sqlite3"
         demo = read_demo(database)
-        with gunicorn(env, args.workers, directory) as server:
+        with gunicorn(env, args.workers, directory, args.gunicorn.split()) as server:
             print(f"gunicorn -w {args.workers} on {server.base}; single user …", flush=True)
             single = single_user(demo, server.base, args.single_repeats, args.workers)
             phases = [run_phase("closed loop", server, demo, args.users, args.seconds, 0.0)]
@@ -530,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += [f"Single-user errors: {len(single_errors)}.",
               (f"Acknowledged writes (all phases): {len(writes)}; lost: {len(lost)} "
               f"(0 lost writes {'met' if not lost else 'MISSED'}).")]
-    header = (f"{dt.date.today().isoformat()}, {os.cpu_count()} cores, gunicorn -w {args.workers} (sync) on SQLite, "
+    header = (f"{dt.date.today().isoformat()}, {os.cpu_count()} cores, gunicorn -w {args.workers} "
+              f"{args.gunicorn or '(sync)'} on SQLite, "
               f"{args.users} users for {args.seconds:.0f} s per phase, closed loop then think time, one server; "
               f"the driver runs on the same machine. Single-user figures: the same server, one request at a time, "
               f"before the phases. 1-minute load average before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f} "

@@ -4,7 +4,7 @@
 
 Builds the demo data as bench/load does (or reuses DIR), signs in one person per role with the
 Flask test client and requests each kind of page `--repeats` times. Prints per kind: wall and
-CPU ms per request (median), SQL statements per request, and the share of the load mix
+CPU ms per request (median; and the least CPU, steadier on a busy machine), SQL statements per request, and the share of the load mix
 (CPU x frequency), which is what ranks the work worth cutting. `--cprofile KIND` prints the
 cumulative profile of that kind (a substring of its name).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import random
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default=None, help="only the kinds whose name contains this")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after start-up, as wsgi.py does")
     args = parser.parse_args(argv)
 
     directory = args.data or Path(os.environ.get("TMPDIR", "/tmp")) / f"matchmaker-profile-{os.getpid()}"
@@ -95,9 +97,22 @@ def main(argv: list[str] | None = None) -> int:
         for weight, kind, _category, _path in kinds:
             share[kind] += weight / total / len(crowd)
 
+    collecting = [0.0, 0.0]  # seconds spent in the garbage collector during requests; start of the current one
+
+    def _gc(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[1] = time.perf_counter()
+        else:
+            collecting[0] += time.perf_counter() - collecting[1]
+
+    gc.callbacks.append(_gc)
+    if args.freeze:
+        gc.collect()
+        gc.freeze()
     wall: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, list[int]] = defaultdict(list)
+    in_gc: dict[str, list[float]] = defaultdict(list)
     profiler = cProfile.Profile() if args.cprofile else None
     for role in ("officer", "member", "coordinator"):
         email = ACCOUNTS[role][0]
@@ -113,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 statements[0] = 0
                 current[0] = kind
+                gc_before = collecting[0]
                 profiling = profiler is not None and (args.cprofile == "*" or args.cprofile in kind) and repeat >= 2
                 if profiling and profiler is not None:
                     profiler.enable()
@@ -126,16 +142,18 @@ def main(argv: list[str] | None = None) -> int:
                     wall[kind].append(elapsed * 1e3)
                     cpu[kind].append(elapsed_cpu * 1e3)
                     queries[kind].append(statements[0])
+                    in_gc[kind].append((collecting[0] - gc_before) * 1e3)
 
-    print(f"{'kind':42} {'wall ms':>8} {'cpu ms':>7} {'sql':>5} {'share':>6} {'cpu x share':>11}")
+    print(f"{'kind':42} {'wall ms':>8} {'cpu ms':>7} {'min cpu':>7} {'sql':>5} {'share':>6} {'cpu x share':>11}")
     rows = sorted(wall, key=lambda k: -statistics.median(cpu[k]) * share[k])
     mean: float = 0.0
     for kind in rows:
         mix = share[kind]
         mean += statistics.mean(cpu[kind]) * mix
-        print(f"{kind:42} {statistics.median(wall[kind]):8.1f} {statistics.median(cpu[kind]):7.1f} "
+        print(f"{kind:42} {statistics.median(wall[kind]):8.1f} {statistics.median(cpu[kind]):7.1f} {min(cpu[kind]):7.1f} "
               f"{statistics.median(queries[kind]):5.0f} {mix:6.3f} {statistics.median(cpu[kind]) * mix:11.2f}")
-    print(f"mean CPU per request over the GET mix: {mean:.1f} ms")
+    print(f"mean CPU per request over the GET mix: {mean:.1f} ms, of which garbage collection "
+          f"{sum(statistics.mean(in_gc[k]) * share[k] for k in rows):.1f} ms")
     for kind, found in sorted(writes.items()):
         print(f"writes during GET {kind}: {sorted(found)}")
     if profiler is not None:
