@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
@@ -104,8 +105,20 @@ def _unread_count() -> int:
 
 def reasons_html(explanation: Explanation) -> Markup:
     """A score's reasons as the `reasons` macro shows them, built in Python: a ranking page shows
-    twenty or thirty of these, and as macros they were most of the page's time. The messages hold
-    no markup, so escaping each formatted line escapes exactly what a template would."""
+    twenty or thirty of these, and as macros they were most of the page's time."""
+    fields = tuple(_field_label(f) for f in explanation.shared_fields)
+    places = reference_labels.join_names(explanation.deployed_in) if explanation.deployed_in else ""
+    return _reasons_markup(current_language(), explanation, fields, places)
+
+
+@lru_cache(maxsize=4096)
+def _reasons_markup(language: str, explanation: Explanation, fields: tuple[str, ...], places: str) -> Markup:
+    """The markup of reasons, remembered by everything it is made of: the language, the
+    explanation (the engine's words and shares for the pair, a value) and the names read from the
+    database for this request. Nothing else goes into it, so an edit anywhere (by any worker) that
+    changes what a page shows changes the key: there is nothing to invalidate, and a process only
+    re-uses what it would have built again. The messages hold no markup, so escaping each
+    formatted line escapes exactly what a template would."""
     _ = translations().ugettext  # the name the message extractor looks for
     pct = explanation.display_percents()
     lines: list[tuple[str, int]] = []
@@ -119,10 +132,10 @@ def reasons_html(explanation: Explanation) -> Markup:
     if pct["wording"]:
         lines.append((_("その他の似た表現"), pct["wording"]))
     if explanation.shared_fields:
-        lines.append((_("分野が一致: %(fields)s") % {
-            "fields": _punctuation()["comma"].join(_field_label(f) for f in explanation.shared_fields)}, pct["field"]))
+        comma = _PUNCTUATION.get(language, _PUNCTUATION["ja"])["comma"]
+        lines.append((_("分野が一致: %(fields)s") % {"fields": comma.join(fields)}, pct["field"]))
     if explanation.deployed_in:
-        text = _("導入実績: %(places)s") % {"places": reference_labels.join_names(explanation.deployed_in)}
+        text = _("導入実績: %(places)s") % {"places": places}
         if explanation.deployed_in_same_region:
             text += _("（同じ地域）")
         lines.append((text, pct["evidence"]))
