@@ -486,8 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=7.0,
                         help="mean think time of the second phase, seconds (0: closed loop only)")
     parser.add_argument("--single-repeats", type=int, default=5)
-    parser.add_argument("--gunicorn", default="", help="more gunicorn options, to compare server settings "
-                        "(e.g. \"--worker-class gthread --threads 4\")")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, to compare server settings, given with = "
+                        "(e.g. --gunicorn=\"--worker-class gthread --threads 4\")")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
 
