@@ -32,7 +32,7 @@ from .features import (
     with_priors,
 )
 from .text import Analysis, TextAnalyzer
-from .topk import TopKTable
+from .topk import EMPTY, TopKTable
 
 CHALLENGE = "challenge"
 TECHNOLOGY = "technology"
@@ -614,24 +614,31 @@ class MatchEngine:
                 own.kill(position)
                 own_table.clear_row(position)
             dead[name] = np.asarray(old, dtype=np.int64)
-        # What a list held before this batch decides its fate: one that held a replaced or removed
-        # document is recomputed in full; any other is only offered the new documents that beat its
-        # k-th (a full list's lowest score, 0 for one with room), so the offers stay few.
-        lost: dict[str, np.ndarray] = {}
+        # A list is offered the new documents that beat its k-th (a full list's lowest score, 0 for
+        # one with room), so the offers stay few. A list that held replaced or removed documents
+        # forgets them first; if what it then holds, with its offers, still reaches its old k-th, it
+        # is exact (every document it never held scored at most that), otherwise it is recomputed
+        # in full. An edit usually keeps a document near its old score, so few lists are recomputed.
+        lost: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         floor: dict[str, np.ndarray] = {}
         for name in changes:
             own, _, own_table, _ = self._sides(name)
             other_name = TECHNOLOGY if name == CHALLENGE else CHALLENGE
             rows = np.arange(own.size - len(new_positions[name]))
             old_rows = rows[own.alive[rows]]
-            held = own_table.candidates[old_rows]
-            lost[name] = old_rows[np.isin(held, dead[other_name]).any(axis=1)] if len(dead[other_name]) \
-                else np.empty(0, dtype=np.int64)
             lowest = own_table.scores[: own.size].min(axis=1)
+            if len(dead[other_name]):
+                dead_slots = np.isin(own_table.candidates[old_rows], dead[other_name])
+                hit = dead_slots.any(axis=1)
+                lost[name] = (old_rows[hit], lowest[old_rows[hit]])
+                where_rows, where_slots = np.nonzero(dead_slots)
+                own_table.candidates[old_rows[where_rows], where_slots] = EMPTY
+                own_table.scores[old_rows[where_rows], where_slots] = -np.inf
+            else:
+                lost[name] = (np.empty(0, dtype=np.int64), np.empty(0))
             floor[name] = np.where(np.isfinite(lowest), lowest, 0.0)
             floor[name][new_positions[name]] = np.inf  # new lists are computed in full, not offered
             floor[name][~own.alive] = np.inf
-            floor[name][lost[name]] = np.inf
         # Every new document scored against the whole other side (after all changes), in row chunks:
         # each chunk's rows become the new documents' lists, its columns the offers to other lists.
         offers: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {name: [] for name in changes}
@@ -649,13 +656,23 @@ class MatchEngine:
                 offered = sp.csr_matrix((values, (receivers, candidates)), shape=(own.size, other.size))
                 rows = np.flatnonzero(np.diff(offered.indptr))
                 own_table.merge_rows(rows, offered[rows])
-            self._recompute_rows(own, other, own_table, lost[name])
+            lost_rows, old_kth = lost[name]
+            short = lost_rows[~(own_table.scores[lost_rows].min(axis=1) >= old_kth)]
+            for positions, scores in self._dense_scores(own, other, short):
+                own_table.replace_rows_dense(positions, scores)
 
     def _tokenize_changed(self, challenges: Sequence[ChallengeDoc], technologies: Sequence[TechnologyDoc]) -> None:
         """Tokens for changed documents: cached ones whose text is unchanged, the rest analysed together."""
         missing: list[tuple[tuple[str, str], str, Any]] = []
         for name, docs in ((CHALLENGE, challenges), (TECHNOLOGY, technologies)):
+            own = self._sides(name)[0]
             for doc in docs:
+                position = own.position.get(doc.id)
+                if position is not None and (own.docs[position].title, own.docs[position].description) != \
+                        (doc.title, doc.description):
+                    # A changed text: not worth reading the old tokens (a loaded state reads them from disk).
+                    missing.append(((name, doc.id), text_digest(doc.title, doc.description), doc))
+                    continue
                 digest = text_digest(doc.title, doc.description)
                 cached = self.token_cache_.get((name, doc.id))
                 if cached is None or cached.digest != digest:
