@@ -54,3 +54,21 @@ def test_json_lines_encoded_in_the_workers_are_the_reference_lines(demo_challeng
     batch.write_jsonl(_reference(demo_challenges, demo_technologies, 20), expected)
     assert "".join(lines) == expected.getvalue()
     assert all(line.endswith("\n") and line.count("\n") == 1 for line in lines)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_batch_leaves_the_garbage_collector_as_it_found_it(demo_challenges, demo_technologies,
+                                                               collecting) -> None:
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        results = batch.rank(demo_challenges[:3], demo_technologies, 5, n_jobs=1)
+        next(results)
+        assert gc.get_freeze_count() > 0  # the fit's objects are frozen meanwhile
+        list(results)
+        assert gc.isenabled() == collecting
+        assert gc.get_freeze_count() == 0
+    finally:
+        (gc.enable if was else gc.disable)()
