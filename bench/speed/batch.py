@@ -9,7 +9,10 @@ per challenge with its top 20; each runs as its own process and is timed from st
     over title and description, chunked scipy products of 250 challenges at a time with
     argpartition, one thread, scores without reasons.
 
-    python -m bench.speed.batch [--challenges 5000] [--technologies 50000] [--keep DIR]
+    python -m bench.speed.batch [--challenges 5000] [--technologies 50000] [--keep DIR] [--base TREE]
+
+--base TREE also runs `matchmaker rank` from another checkout (e.g. main before a change) in the
+same run, before this tree's, and says whether both wrote the same lines and the same top-20 sets.
 """
 
 from __future__ import annotations
@@ -86,39 +89,60 @@ def peer(challenge_path: Path, technology_path: Path, output: Path, top: int = T
                                      ensure_ascii=False) + "\n")
 
 
-def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _run(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system of the process and its workers): on a shared
     machine the CPU seconds say what the work costs, the wall seconds what a user waits."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    subprocess.run(command, cwd=cwd, env=env, check=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def end_to_end(challenges: int, technologies: int, keep: Path | None = None) -> list[tuple[str, str, str, float]]:
-    """Rows for bench.speed's table: engine end to end, peer end to end, ratio (peer / engine)."""
+def _engine(tree: Path, challenge_path: Path, technology_path: Path, output: Path) -> tuple[float, float]:
+    return _run([str(Path(sys.executable).with_name("matchmaker")), "rank", "--challenges", str(challenge_path),
+                 "--technologies", str(technology_path), "--top", str(TOP), "--output", str(output)],
+                {**os.environ, "PYTHONPATH": str(tree)}, cwd=tree)
+
+
+def _top_sets(path: Path) -> list[tuple[str, frozenset[str]]]:
+    with path.open(encoding="utf-8") as handle:
+        return [(line["challenge"], frozenset(m["technology"] for m in line["matches"]))
+                for line in map(json.loads, handle)]
+
+
+def end_to_end(challenges: int, technologies: int, keep: Path | None = None,
+               base: Path | None = None) -> list[tuple[str, str, str, float]]:
+    """Rows for bench.speed's table: engine end to end, peer end to end, ratio (peer / engine);
+    with `base`, first a row for that tree's engine against the same peer."""
     directory = keep or Path(tempfile.mkdtemp(prefix="matchmaker-rank-"))
     directory.mkdir(parents=True, exist_ok=True)
+    rows = []
     try:
         challenge_path, technology_path = write_inputs(directory, challenges, technologies)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        engine_time, engine_cpu = _run([str(Path(sys.executable).with_name("matchmaker")), "rank", "--challenges",
-                            str(challenge_path), "--technologies", str(technology_path), "--top", str(TOP),
-                            "--output", str(directory / "engine.jsonl")], env)
+        if base is not None:
+            base_time, base_cpu = _engine(base, challenge_path, technology_path, directory / "base.jsonl")
+        engine_time, engine_cpu = _engine(ROOT, challenge_path, technology_path, directory / "engine.jsonl")
         peer_time, peer_cpu = _run([sys.executable, "-m", "bench.speed.batch", "peer", str(challenge_path),
                           str(technology_path), str(directory / "peer.jsonl")], {**env, **ONE_THREAD})
         lines = sum(1 for _ in (directory / "engine.jsonl").open(encoding="utf-8"))
         with (directory / "engine.jsonl").open(encoding="utf-8") as handle:
             explained = sum(1 for line in handle for match in json.loads(line)["matches"] if match["reasons"])
+        peer_cell = f"{peer_time:.1f} s wall, {peer_cpu:.1f} s CPU (char_wb + chunked scipy, 1 thread)"
+        if base is not None:
+            same_lines = (directory / "base.jsonl").read_bytes() == (directory / "engine.jsonl").read_bytes()
+            same_sets = _top_sets(directory / "base.jsonl") == _top_sets(directory / "engine.jsonl")
+            verdict = f"{'identical lines' if same_lines else 'lines differ'}, {'same' if same_sets else 'DIFFERENT'}"
+            rows.append((f"`matchmaker rank` of {base} (same input; output: {verdict} top-20 sets)",
+                         f"{base_time:.1f} s wall, {base_cpu:.1f} s CPU", peer_cell, peer_time / base_time))
     finally:
         if keep is None:
             shutil.rmtree(directory, ignore_errors=True)
     label = f"`matchmaker rank` end to end, {challenges:,} x {technologies:,}, top-20 with reasons " \
             f"({lines:,} lines, {explained:,} matches explained)"
-    return [(label, f"{engine_time:.1f} s wall, {engine_cpu:.1f} s CPU",
-             f"{peer_time:.1f} s wall, {peer_cpu:.1f} s CPU (char_wb + chunked scipy, 1 thread)", peer_time / engine_time)]
+    return [*rows, (label, f"{engine_time:.1f} s wall, {engine_cpu:.1f} s CPU", peer_cell, peer_time / engine_time)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--challenges", type=int, default=5_000)
     parser.add_argument("--technologies", type=int, default=50_000)
     parser.add_argument("--keep", type=Path, help="keep the input and output files in this directory")
+    parser.add_argument("--base", type=Path, help="another checkout whose `matchmaker rank` runs first, same input")
     args = parser.parse_args(argv)
     print(f"# rank end to end, {os.cpu_count()} cores, load average before {os.getloadavg()[0]:.1f}")
-    rows = end_to_end(args.challenges, args.technologies, args.keep)
+    rows = end_to_end(args.challenges, args.technologies, args.keep, args.base and args.base.resolve())
     print("| measure | engine | naive peer | engine wall time / peer wall time |")
     print("|---|---:|---:|---:|")
     for name, mine, base, ratio in rows:
