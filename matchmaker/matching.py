@@ -311,7 +311,7 @@ class MatchService:
         """Save this process's engine, brought up to the feed head, when the saved state lags by min_changes.
 
         A new worker then loads a state that needs little replay, however many edits happened since
-        the last refit (the snapshot job; replaying is per record, so a long tail is what is slow).
+        the last refit (the snapshot job, also queued by a worker that has just caught up on many).
         """
         if self.sync(session) is None:
             return False

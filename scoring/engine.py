@@ -2,7 +2,8 @@
 
 Conventions follow scikit-learn: `__init__` only stores parameters, `fit` returns self, learned
 attributes end in `_`. Vocabulary and IDF stay frozen between fits; `upsert_*` and `remove_*`
-update every affected top-k list in both directions without refitting, and `needs_refit()`
+update every affected top-k list in both directions without refitting (`apply_changes` does many
+at once for the cost of a batch), and `needs_refit()`
 says when the corpus has drifted enough (grown or changed by `refit_growth`) that a fresh fit
 is worth running as a job (`refit()`, which reuses cached tokens and never re-tokenises).
 """

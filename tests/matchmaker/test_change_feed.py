@@ -217,6 +217,28 @@ def test_a_snapshot_saves_the_replayed_changes_so_a_new_worker_starts_from_them(
     assert "自動運転の乗合シャトル" in engine.challenge(str(challenge.id)).description
 
 
+def test_a_worker_that_caught_up_on_many_changes_asks_for_a_snapshot(demo_app) -> None:
+    """So that workers started later map a state covering them instead of replaying them too."""
+    _refit(demo_app)
+    service = demo_app.extensions["match_service"]
+    requested: list[str] = []
+    service.request_snapshot = lambda: requested.append("snapshot")
+    service.snapshot_after = 3
+
+    def edit_and_sync(count: int) -> None:
+        with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+            for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(count)):
+                challenge.target += "（更新）"
+                session.commit()
+        with demo_app.app_context(), demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
+            assert service.sync(session) is not None
+
+    edit_and_sync(2)
+    assert requested == []
+    edit_and_sync(3)
+    assert requested == ["snapshot"]
+
+
 @pytest.mark.sqlite
 def test_a_refit_job_does_not_hold_the_sqlite_write_lock_while_it_fits(demo_app, monkeypatch) -> None:
     from matchmaker import jobs, matching
