@@ -20,17 +20,35 @@ SQLite and PostgreSQL: no request loops over the rows.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
-from sqlalchemy import ColumnElement, and_, case, event, inspect, literal, or_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    and_,
+    case,
+    event,
+    inspect,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from models import Challenge, Technology
@@ -111,6 +129,88 @@ def matching_ids(query: str, candidates: Iterable[tuple[int, Iterable[str]]]) ->
     return {candidate_id for candidate_id, names in candidates if matches(query, names)}
 
 
+class NameIndex:
+    """`matching_ids` over a fixed set of names, answered without a Python loop over them:
+    Latin words sorted for prefix lookups (and, per query length, their prefixes for the one typo
+    through rapidfuzz's C loop), folded names joined into one string for substring lookups, and
+    rapidfuzz's `partial_ratio` over the folded names for a Japanese typo. Built once per set of
+    names (see `name_index`), so a search costs the lookups, not a pass over every organisation."""
+
+    def __init__(self, candidates: Iterable[tuple[int, Iterable[str]]]) -> None:
+        tokens: dict[str, set[int]] = {}
+        folded: list[tuple[str, int]] = []
+        for candidate_id, names in candidates:
+            for name in names:
+                latin, kana = _name_forms(name)
+                for token in latin:
+                    tokens.setdefault(token, set()).add(candidate_id)
+                if kana:
+                    folded.append((kana, candidate_id))
+        self._tokens = sorted(tokens)
+        self._token_ids = [tokens[t] for t in self._tokens]
+        self._prefixes: dict[int, tuple[list[str], list[set[int]]]] = {}
+        self._folded = [f for f, _ in folded]
+        self._folded_ids = [i for _, i in folded]
+        self._joined = "\n".join(self._folded)
+        self._starts = list(itertools.accumulate((len(f) + 1 for f in self._folded[:-1]), initial=0))
+
+    def ids(self, query: str) -> set[int]:
+        q = normalize(query)
+        if not q:
+            return set()
+        found: set[int] = set()
+        if q.isascii():
+            start = bisect.bisect_left(self._tokens, q)
+            for position in range(start, len(self._tokens)):
+                if not self._tokens[position].startswith(q):
+                    break
+                found |= self._token_ids[position]
+            if len(q) >= 5:
+                prefixes, owners = self._prefixes_of(len(q))
+                for _, _, position in process.extract(q, prefixes, scorer=OSA.distance, score_cutoff=1, limit=None):
+                    found |= owners[position]
+            return found
+        for variant in {q, _to_hiragana(q)}:
+            if "\n" in variant:
+                continue
+            at = self._joined.find(variant)
+            while at != -1:
+                found.add(self._folded_ids[bisect.bisect_right(self._starts, at) - 1])
+                at = self._joined.find(variant, at + 1)
+        if len(q) >= 4:
+            threshold = 100.0 * (1 - 1 / len(q)) - 0.01
+            for _, _, position in process.extract(_to_hiragana(q), self._folded, scorer=fuzz.partial_ratio,
+                                                  score_cutoff=threshold, limit=None):
+                found.add(self._folded_ids[position])
+        return found
+
+    def _prefixes_of(self, length: int) -> tuple[list[str], list[set[int]]]:
+        if length not in self._prefixes:
+            owners: dict[str, set[int]] = {}
+            for token, ids in zip(self._tokens, self._token_ids, strict=True):
+                owners.setdefault(token[:length], set()).update(ids)
+            self._prefixes[length] = (list(owners), list(owners.values()))
+        return self._prefixes[length]
+
+
+_name_indexes: dict[tuple[str, Any], NameIndex] = {}
+_name_indexes_lock = threading.Lock()
+
+
+def name_index(kind: str, version: Any, load: Callable[[], Iterable[tuple[int, Iterable[str]]]]) -> NameIndex:
+    """The process's index of `kind` names at `version` (anything that changes when a name does:
+    the caller reads it in one cheap query); built from `load()` when the version moves."""
+    with _name_indexes_lock:
+        index = _name_indexes.get((kind, version))
+    if index is None:
+        index = NameIndex(load())
+        with _name_indexes_lock:
+            for key in [k for k in _name_indexes if k[0] == kind]:
+                del _name_indexes[key]
+            _name_indexes[(kind, version)] = index
+    return index
+
+
 # -- the stored columns ---------------------------------------------------------------------
 _index_lock = threading.Lock()
 _index_analyzer: TextAnalyzer | None = None
@@ -159,11 +259,13 @@ class TextSearch:
 
 
 def text_search(model: Any, query: str, analyzer: TextAnalyzer,
-                name_matches: Sequence[ColumnElement[bool] | None] = ()) -> TextSearch | None:
+                name_matches: Sequence[ColumnElement[bool] | None] = (), *, trigram_table: bool = False) -> TextSearch | None:
     """Conditions for a query on `model` (Challenge or Technology); None for an empty query.
 
     `name_matches` holds, per word of the query (in `words` order), a condition saying that the
-    record's municipality or organisation is named by it (None: none is).
+    record's municipality or organisation is named by it (None: none is). With `trigram_table`
+    (SQLite, migration 0017), each word also limits the rows to those its trigram index finds for
+    any of its ways, so the exact conditions are checked only on those, not on every row.
     """
     query_words = words(query)
     if not query_words:
@@ -171,6 +273,7 @@ def text_search(model: Any, query: str, analyzer: TextAnalyzer,
     conditions, scores = [], []
     for index, word in enumerate(query_words):
         as_typed_title, as_typed_text, through_terms = [], [], []
+        rows: list[Any] | None = []  # a superset of the word's rows: trigram lookups (or a select of ids)
         forms = [word]
         if _KATAKANA.match(word):
             forms.append(_to_hiragana(word))
@@ -180,24 +283,95 @@ def text_search(model: Any, query: str, analyzer: TextAnalyzer,
             if form != word:
                 pass  # the other kana only through the analyser: ﾊﾞｽ as ばす would find 伸ばす
             elif _is_short_latin(form):
-                as_typed_text.append(_has_tokens(model, [fold(t) for t in analyzer.index_tokens(form)] or [form]))
+                tokens = [fold(t) for t in analyzer.index_tokens(form)] or [form]
+                as_typed_text.append(_has_tokens(model, tokens))
                 as_typed_title.append(and_(as_typed_text[-1], _whole_word(model.search_title, form)))
+                rows = _union(rows, _token_rows(model, tokens))
             else:
                 as_typed_text.append(model.search_text.contains(form, autoescape=True))
                 as_typed_title.append(model.search_title.contains(form, autoescape=True))
+                rows = _union(rows, [_text_rows(model, form)])
             terms = analyzer.search_terms(form)
             if terms:
                 through_terms.append(and_(*(or_(*(_written(model, surface, tokens, form == word)
                                                   for surface, tokens in variants))
                                             for _, variants in terms)))
+                # Every group must match: the first group's variants hold all the rows.
+                for surface, surface_tokens in terms[0][1]:
+                    rows = _union(rows, _written_rows(model, surface, surface_tokens, form == word))
         name = name_matches[index] if index < len(name_matches) else None
         ways = [*as_typed_text, *through_terms, *([name] if name is not None else [])]
         conditions.append(or_(*ways))
+        if name is not None:
+            rows = _union(rows, [select(model.id).where(name)])
+        if trigram_table and rows:
+            lookups = list(dict.fromkeys(r for r in rows if isinstance(r, tuple)))
+            selects = [_trigram_select(model, *lookup) for lookup in lookups] + [r for r in rows if not isinstance(r, tuple)]
+            conditions.append(model.id.in_(union(*selects)) if len(selects) > 1 else model.id.in_(selects[0]))
         scores.append(case((or_(*as_typed_title), 4), (or_(*as_typed_text), 2), else_=1))
     score: ColumnElement[Any] = scores[0]
     for extra in scores[1:]:
         score = score + extra
     return TextSearch(and_(*conditions), score)
+
+
+# The trigram tables of migration 0017 (SQLite only; not mapped: the ORM never writes them).
+_trigram_metadata = MetaData()
+_TRIGRAM_TABLES = {
+    name: Table(f"{name}_fts", _trigram_metadata, Column("rowid", Integer), Column("search_text", Text),
+                Column("search_tokens", Text))
+    for name in ("challenges", "technologies")}
+
+
+def _trigram(model: Any) -> Table:
+    return _TRIGRAM_TABLES[model.__tablename__]
+
+
+def _union(rows: list[Any] | None, more: list[Any] | None) -> list[Any] | None:
+    """Candidate lookups together; None (one of them cannot be looked up) wins."""
+    if rows is None or more is None or any(r is None for r in (*rows, *more)):
+        return None
+    return rows + more
+
+
+def _like_pattern(text: str) -> tuple[str, str | None]:
+    if not any(c in text for c in "%_/"):
+        return f"%{text}%", None  # the trigram index serves a LIKE without ESCAPE
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%", "/"
+
+
+def _trigram_select(model: Any, column: str, texts: tuple[str, ...]) -> Select[Any]:
+    """The ids of the rows whose `column` contains every one of `texts`, from the trigram table."""
+    table = _trigram(model)
+    likes = []
+    for text in texts:
+        pattern, escape = _like_pattern(text)
+        likes.append(table.c[column].like(pattern, escape=escape))
+    return select(table.c.rowid).where(and_(*likes))
+
+
+# The trigram index finds a substring of three characters or more; a shorter one would make it
+# read every row (slower than the table itself), so such a word is not looked up there at all.
+_TRIGRAM = 3
+
+
+def _text_rows(model: Any, text: str) -> tuple[str, tuple[str, ...]] | None:
+    return ("search_text", (text,)) if len(text) >= _TRIGRAM else None
+
+
+def _token_rows(model: Any, tokens: Sequence[str]) -> list[Any] | None:
+    # Every token must be there: the longest alone narrows enough, and " ab " is four characters.
+    return [("search_tokens", tuple(f" {token} " for token in tokens))] if tokens else []
+
+
+def _written_rows(model: Any, surface: str, tokens: Sequence[str], as_written: bool = True) -> list[Any] | None:
+    """The rows `_written` can match, through the trigram table."""
+    surface = fold(surface)
+    folded = [fold(t) for t in tokens]
+    if not as_written or _is_short_latin(surface):
+        return _token_rows(model, folded)
+    return _union([_text_rows(model, surface)], [] if surface.isascii() and " " in surface
+                  else _token_rows(model, folded))
 
 
 def _written(model: Any, surface: str, tokens: Sequence[str], as_written: bool = True) -> ColumnElement[bool]:
@@ -227,4 +401,5 @@ def _whole_word(column: Any, word: str) -> ColumnElement[bool]:
                column.endswith(" " + word, autoescape=True), column.contains(f" {word} ", autoescape=True))
 
 
-__all__ = ["TextSearch", "fold", "matches", "matching_ids", "normalize", "search_columns", "text_search", "words"]
+__all__ = ["NameIndex", "TextSearch", "fold", "matches", "matching_ids", "name_index", "normalize", "search_columns",
+           "text_search", "words"]

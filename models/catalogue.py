@@ -76,7 +76,9 @@ class Challenge(TimestampMixin, Base):
 
     __mapper_args__ = {"version_id_col": version}
     # A unique index, not a constraint: SQLite adds it without rebuilding the table.
-    __table_args__ = (Index("ix_challenges_external_key", "municipality_id", "external_key", unique=True),)
+    __table_args__ = (Index("ix_challenges_external_key", "municipality_id", "external_key", unique=True),
+                      # the list's filter and order (newest first), so a page is an index range scan
+                      Index("ix_challenges_status_updated", "status", "updated_at", "id"))
 
     def __repr__(self) -> str:
         return f"<Challenge {self.id} {self.title!r}>"
@@ -113,7 +115,8 @@ class Technology(TimestampMixin, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_technologies_external_key", "organization_id", "external_key", unique=True),)
+    __table_args__ = (Index("ix_technologies_external_key", "organization_id", "external_key", unique=True),
+                      Index("ix_technologies_updated", "updated_at", "id"))
 
     def __repr__(self) -> str:
         return f"<Technology {self.id} {self.title!r}>"

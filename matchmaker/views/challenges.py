@@ -25,6 +25,7 @@ from ..forms import (
 from ..i18n import localized
 from ..policies import Permission, require
 from ..queries import catalogue as reads
+from ..queries.paging import BadCursor
 from ..queries.reference import REGIONS, all_fields, all_municipalities
 from ..security import value_id
 from . import _helpers as h
@@ -39,7 +40,10 @@ bp = Blueprint("challenges", __name__, url_prefix="/challenges")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     session = get_session()
-    page = reads.challenge_list(session, h.actor(), request.args, h.page_number())
+    try:
+        page = reads.challenge_list(session, h.actor(), request.args, h.page_number())
+    except BadCursor:
+        abort(400)  # a page link this list never wrote
     return render_template("challenges/index.html", page=page, fields=all_fields(session),
                            municipalities=all_municipalities(session), regions=REGIONS, args=request.args)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +15,7 @@ from ..forms import RetireForm, TechnologyForm
 from ..i18n import localized
 from ..policies import Permission, require
 from ..queries import catalogue as reads
+from ..queries.paging import BadCursor
 from ..queries.reference import all_fields, all_municipalities
 from ..security import value_id, value_ids
 from . import _helpers as h
@@ -28,7 +29,10 @@ bp = Blueprint("technologies", __name__, url_prefix="/technologies")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     session = get_session()
-    page = reads.technology_list(session, h.actor(), request.args, h.page_number())
+    try:
+        page = reads.technology_list(session, h.actor(), request.args, h.page_number())
+    except BadCursor:
+        abort(400)  # a page link this list never wrote
     return render_template("technologies/index.html", page=page, fields=all_fields(session),
                            municipalities=all_municipalities(session), args=request.args)
 

@@ -91,3 +91,23 @@ NAMES = [
 @pytest.mark.parametrize(("query", "names", "expected"), NAMES)
 def test_name_matching(query, names, expected) -> None:
     assert matches(query, names) is expected
+
+
+def test_the_name_index_finds_what_matching_every_name_finds() -> None:
+    """The index answers without a pass over the names; it must answer the same: every query of
+    the table above and more against all their names (and two Osaka municipalities' rows)."""
+    from matchmaker.search import NameIndex, matching_ids
+
+    candidates = [(n, names) for n, (_, names, _) in enumerate(NAMES)]
+    candidates += [(100, ("豊中市", "とよなかし", "Toyonaka")), (101, ("堺市", "さかいし", "Sakai")),
+                   (102, ("みまもりテック株式会社", "みまもりてっく", "Mimamori Tech Inc.")), (103, ("", "", ""))]
+    index = NameIndex(candidates)
+    queries = {q for q, _, _ in NAMES} | {"toyo", "toyonaka", "toyonakq", "tyonaka", "osaka", "osak", "inc", "nec",
+                                          "みまもり", "ミマモリ", "みまもりてつく", "市", "さかい", "とよなか市", "tech",
+                                          "techn", "tehcn", "x", "株式会社", "大阪さやま", "kawachinagan0"}
+    found_any = 0
+    for query in sorted(queries):
+        expected = matching_ids(query, candidates)
+        assert index.ids(query) == expected, query
+        found_any += bool(expected)
+    assert found_any > len(queries) // 2
