@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from matchmaker.queries import catalogue as reads
-from models import Challenge, Role, Technology, User
+from models import Role, Technology, User
 from tests import factories
 
 QUERIES = ["高齢者", "見守り", "みまもり", "センサー", "バス", "観光案内", "lpwa", "LPWA", "iot", "sensor", "防災 避難",
