@@ -14,6 +14,7 @@ answers without rankings and asks the job worker for a refit, which never runs i
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -409,12 +410,11 @@ class MatchService:
         if engine is None:
             return []
         with self._lock.reading():
-            candidates = [(challenge_ids[i], match) for i, match in
-                          engine.best_of_lists([str(c) for c in challenge_ids], per_list)]
+            candidates = ((challenge_ids[i], match) for i, match in
+                          engine.iter_best_of_lists([str(c) for c in challenge_ids], per_list))
             chosen: list[tuple[int, RankedTechnology]] = []
             batch = max(limit * 2, 20)
-            for start in range(0, len(candidates), batch):
-                chunk = candidates[start:start + batch]
+            while chunk := list(itertools.islice(candidates, batch)):
                 skipped = exclude([(c, int(m.id)) for c, m in chunk])
                 for challenge_id, match in chunk:
                     if (challenge_id, int(match.id)) in skipped:

@@ -741,10 +741,15 @@ class MatchEngine:
         best first (ties: the order of `challenge_ids`, then rank), as (index into challenge_ids,
         match). Unknown ids have no list. One numpy sort over the top-k table, not one per list.
         """
+        return list(self.iter_best_of_lists(challenge_ids, per_list))
+
+    def iter_best_of_lists(self, challenge_ids: Sequence[str], per_list: int) -> Iterator[tuple[int, Match]]:
+        """`best_of_lists` in the same order, each Match made only when it is read: a page that
+        shows the first twenty of thousands of lists makes twenty-odd, not thousands."""
         known = [(i, self.challenges_.position[c]) for i, c in enumerate(challenge_ids)
                  if c in self.challenges_.position]
         if not known or per_list <= 0:
-            return []
+            return
         index = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
         rows = np.fromiter((p for _, p in known), dtype=np.int64, count=len(known))
         candidates, scores = self.challenge_top_.candidates[rows], self.challenge_top_.scores[rows]
@@ -757,8 +762,9 @@ class MatchEngine:
         present = candidates != -1
         flat = np.lexsort((rank[present], which[present], -scores[present]))
         docs = self.technologies_.docs
-        return [(int(i), Match(docs[c].id, float(s))) for i, c, s in
-                zip(which[present][flat].tolist(), candidates[present][flat].tolist(), scores[present][flat].tolist())]
+        chosen_which, chosen, chosen_scores = which[present][flat], candidates[present][flat], scores[present][flat]
+        for n in range(len(flat)):
+            yield int(chosen_which[n]), Match(docs[int(chosen[n])].id, float(chosen_scores[n]))
 
     def _ranked(self, table: TopKTable, position: int, other: _Side, k: int | None) -> list[Match]:
         ranked = table.ranked(position)[: k or self.top_k]

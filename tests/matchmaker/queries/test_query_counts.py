@@ -22,7 +22,9 @@ from tests.conftest import _make_app, dispose
 SIZES = (12, 200)
 VIEWERS = ("officer", "member", "coordinator", "admin")
 PAGES = ("/inbox", "/dashboard", "/dashboard/durations.csv", "/projects", "/challenges/{challenge}",
-         "/technologies/{technology}")
+         "/technologies/{technology}", "/challenges?q=課題", "/technologies?q=技術", "/technologies?page=2")
+# Pages only some viewers may open.
+OWN_PAGES = {"admin": ("/projects/{implemented}/rollout",), "coordinator": ("/projects/{implemented}/rollout",)}
 
 
 def _populate(app: Flask, projects: int) -> dict[str, Any]:
@@ -55,7 +57,9 @@ def _populate(app: Flask, projects: int) -> dict[str, Any]:
             factories.make_project(session, challenge, technology, origin=project, title=f"案件{n}の横展開")
         session.add_all(Notification(user_id=v.id, project_id=project.id, message=f"案件{n}") for v in viewers.values())
     session.commit()
-    ids = {"challenge": challenges[0].id, "technology": technologies[0].id,
+    implemented = factories.make_project(session, challenges[0], technologies[0], stage=Stage.IMPLEMENTED, title="実装済み")
+    session.commit()
+    ids = {"challenge": challenges[0].id, "technology": technologies[0].id, "implemented": implemented.id,
            "emails": {name: user.email for name, user in viewers.items()}}
     session.close()
     return ids
@@ -86,9 +90,10 @@ def _query_counts(tmp_path, databases, monkeypatch, projects: int) -> dict[tuple
     for viewer in VIEWERS:
         client = app.test_client()
         client.post("/login", data={"email": ids["emails"][viewer], "password": factories.PASSWORD})
-        for page in PAGES:
+        for page in (*PAGES, *OWN_PAGES.get(viewer, ())):
             url = page.format(**ids)
-            assert client.get(url).status_code == 200, (viewer, url)  # warms caches (engine, reference data)
+            warm = client.get(url)
+            assert warm.status_code == 200, (viewer, url, warm.status_code)  # warms caches (engine, reference data)
             with _counting(app) as statements:
                 assert client.get(url).status_code == 200
             counts[viewer, page] = len(statements)
