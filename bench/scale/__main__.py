@@ -204,7 +204,7 @@ def pages(env: dict[str, str], ids: dict[str, int], requests: int) -> list[tuple
         statements: list[str] = []
         me = threading.get_ident()
 
-        def count(_conn, _cursor, statement, *_args, statements=statements) -> None:  # type: ignore[no-untyped-def]
+        def count(_conn, _cursor, statement, *_args, statements=statements, me=me) -> None:  # type: ignore[no-untyped-def]
             if threading.get_ident() == me:  # the request's own, not a background job's (a refit, a snapshot)
                 statements.append(statement)
 
