@@ -15,7 +15,7 @@ QUERIES = ["高齢者", "見守り", "みまもり", "センサー", "バス", "
            "子育て 相談", "100%", "a_b", "デマンド交通", "電力データ", "株式会社", "toyonaka バス", "豊中", "オンデマンド"]
 
 
-def _results(session, actor, monkeypatch, indexed: bool) -> dict[tuple[str, str], list[int]]:
+def _results(session, actor, monkeypatch, indexed: bool) -> dict[tuple[str, str, int], list[int]]:
     monkeypatch.setattr(reads, "_trigram_table", lambda _session: indexed)
     found = {}
     for query in QUERIES:
