@@ -26,7 +26,10 @@ from .counts import Counts, count_char_ngrams, count_terms, fit_from_counts, tfi
 from .documents import ChallengeDoc, TechnologyDoc
 from .features import (
     PriorLayout,
+    Saturation,
     base_vectors,
+    block_counts,
+    few_vectors,
     make_char_vectorizer,
     make_word_vectorizer,
     stack_blocks,
@@ -39,11 +42,12 @@ CHALLENGE = "challenge"
 TECHNOLOGY = "technology"
 
 # Chosen by five-fold cross-validation over the development set's challenges (bench/quality,
-# bench/RESULTS.md): the weights are the ones most often best on the training folds.
-# Chosen in 5 of 5 folds with the title counted once; the compound block measured no gain (it
-# stays available, off). char_max_df was not measurable on 382 documents (no n-gram that common)
-# and is off (1.0); on a large catalogue it can prune the commonest n-grams to keep products sparse.
-DEFAULTS: dict[str, float] = {"compound_weight": 0.0, "char_ngram_weight": 0.75, "char_max_df": 1.0,
+# bench/RESULTS.md): the text weights are the point most often best on the training folds (3 of 5,
+# with BM25 on the catalogue side: b 0.25 in 5 of 5 folds, field 0.05 in 5 of 5; the optimum over
+# the char / compound split is flat, see RESULTS). char_max_df was not measurable on 382 documents
+# (no n-gram that common) and is off (1.0).
+DEFAULTS: dict[str, float] = {"compound_weight": 0.15, "char_ngram_weight": 0.3, "char_max_df": 1.0,
+                              "saturation_k1": 1.2, "saturation_b": 0.25,
                               "field_weight": formula.FIELD_WEIGHT, "evidence_weight": formula.EVIDENCE_WEIGHT,
                               "secondary_field_cover": formula.SECONDARY_FIELD_COVER}
 
@@ -280,6 +284,9 @@ class MatchEngine:
     field_weight : share of the score given to field agreement (formula.py; additive).
     evidence_weight : share of the score given to maturity and track record (formula.py).
     secondary_field_cover : how much a technology's other fields count against its main (first) one.
+    saturation_k1, saturation_b : BM25 weights for the technology side of every text block
+        (features.Saturation): k1 saturates repeated terms, b is the share of length normalisation;
+        k1 = 0 keeps L2-normalised TF-IDF on both sides (cosines).
     top_k : length of the maintained top lists.
     refit_growth : share of documents added or changed since the fit after which needs_refit().
     n_jobs : threads for the all-pairs products and processes for bulk tokenising (None = one).
@@ -289,7 +296,9 @@ class MatchEngine:
                  compound_weight: float = DEFAULTS["compound_weight"], char_ngram_weight: float = DEFAULTS["char_ngram_weight"],
                  char_max_df: float = DEFAULTS["char_max_df"], field_weight: float = DEFAULTS["field_weight"],
                  evidence_weight: float = DEFAULTS["evidence_weight"],
-                 secondary_field_cover: float = DEFAULTS["secondary_field_cover"], top_k: int = 20, refit_growth: float = 0.2, n_jobs: int | None = None) -> None:
+                 secondary_field_cover: float = DEFAULTS["secondary_field_cover"],
+                 saturation_k1: float = DEFAULTS["saturation_k1"], saturation_b: float = DEFAULTS["saturation_b"],
+                 top_k: int = 20, refit_growth: float = 0.2, n_jobs: int | None = None) -> None:
         if compound_weight < 0 or char_ngram_weight < 0 or compound_weight + char_ngram_weight > 1:
             raise ValueError("compound_weight and char_ngram_weight must be >= 0 and add up to at most 1")
         if field_weight < 0 or evidence_weight < 0 or field_weight + evidence_weight >= 1:
@@ -302,6 +311,10 @@ class MatchEngine:
         self.field_weight = field_weight
         self.evidence_weight = evidence_weight
         self.secondary_field_cover = secondary_field_cover
+        if saturation_k1 < 0 or not 0 <= saturation_b <= 1:
+            raise ValueError("saturation_k1 must be >= 0 and saturation_b between 0 and 1")
+        self.saturation_k1 = saturation_k1
+        self.saturation_b = saturation_b
         self.top_k = top_k
         self.refit_growth = refit_growth
         self.n_jobs = n_jobs
@@ -335,23 +348,29 @@ class MatchEngine:
         self.word_vectorizer_ = self._fit_counted(make_word_vectorizer(np.float64),
                                                   count_terms([t.terms for t in cached] or [("",)]), counted)
         self.compound_vectorizer_ = None
-        if self.compound_weight > 0:
+        if self.compound_weight > 0 and any(t.parts for t in cached):  # no compound at all: no block
             self.compound_vectorizer_ = self._fit_counted(make_word_vectorizer(np.float64),
-                                                          count_terms([t.parts for t in cached] or [("",)]), counted)
+                                                          count_terms([t.parts for t in cached]), counted)
         self.char_vectorizer_ = None
         if self.char_ngram_weight > 0:
             vectorizer = make_char_vectorizer(np.float64, self.char_max_df)
             texts = [_plain_text(d) for d in [*challenges, *technologies]] or [""]
             self.char_vectorizer_ = self._fit_counted(vectorizer, count_char_ngrams(vectorizer, texts), counted)
 
+        split = len(challenges)
+        self.saturations_: dict[str, Saturation] = {}
+        if self.saturation_k1 > 0:
+            for (name, vectorizer, _), (counts, kept) in zip(self._fitted_blocks(), counted):
+                self.saturations_[name] = Saturation(self.saturation_k1, self.saturation_b).fit(
+                    _count_rows(counts, kept, slice(split, None)), vectorizer.idf_)
         everything: list[Any] = [*challenges, *technologies]
         fields = sorted({f for d in everything for f in d.fields})
         regions = sorted({d.region for d in challenges if d.region} |
                          {r for d in technologies for r in d.deployed_regions})
         self.layout_ = self._layout(fields, regions)
-        split = len(challenges)
         self._set_sides(challenges, technologies, (
-            self._counted_base(counted, slice(0, split)), self._counted_base(counted, slice(split, None))))
+            self._counted_base(counted, slice(0, split)),
+            self._counted_base(counted, slice(split, None), self.saturations_)))
         self.fitted_size_ = len(challenges) + len(technologies)
         self.changes_since_fit_ = 0
         self._compute_all_top_k(both_directions)
@@ -373,13 +392,26 @@ class MatchEngine:
         counted.append((counts, kept))
         return vectorizer
 
-    def _counted_base(self, counted: list[tuple[Counts, np.ndarray]], rows: slice) -> sp.csr_matrix:
-        """Base vectors of documents[rows] from the counts fit made, block by block (blocks_ order)."""
-        vectorizers = [self.word_vectorizer_, self.compound_vectorizer_, self.char_vectorizer_]
-        weights = [self.word_weight_, self.compound_weight, self.char_ngram_weight]
-        fitted = [(v, w) for v, w in zip(vectorizers, weights) if v is not None]  # the order of `counted`
-        return stack_blocks([(tfidf_rows(v, counts, kept, rows), w)
-                             for (v, w), (counts, kept) in zip(fitted, counted) if w > 0])
+    def _fitted_blocks(self) -> list[tuple[str, Any, float]]:
+        """(name, vectorizer, weight) of the fitted blocks, in column order (the order of fit's counts)."""
+        blocks = [("word", self.word_vectorizer_, self.word_weight_), ("compound", self.compound_vectorizer_, self.compound_weight),
+                  ("char", self.char_vectorizer_, self.char_ngram_weight)]
+        return [(name, v, w) for name, v, w in blocks if v is not None]
+
+    def _counted_base(self, counted: list[tuple[Counts, np.ndarray]], rows: slice,
+                      saturations: dict[str, Saturation] | None = None) -> sp.csr_matrix:
+        """Base vectors of documents[rows] from the counts fit made, block by block (blocks_ order):
+        TF-IDF rows, or BM25 rows for the blocks `saturations` names (the technology side)."""
+        blocks = []
+        for (name, vectorizer, weight), (counts, kept) in zip(self._fitted_blocks(), counted):
+            if weight <= 0:
+                continue
+            saturation = (saturations or {}).get(name)
+            if saturation is not None:
+                blocks.append((saturation.rows(_count_rows(counts, kept, rows), vectorizer.idf_), weight))
+            else:
+                blocks.append((tfidf_rows(vectorizer, counts, kept, rows), weight))
+        return stack_blocks(blocks)
 
     @property
     def text_width_(self) -> int:
@@ -437,26 +469,41 @@ class MatchEngine:
             blocks.append(("char", len(self.char_vectorizer_.vocabulary_), self.char_ngram_weight))
         return blocks
 
+    def _block_inputs(self, docs: Sequence[Any], tokens: Sequence[CachedTokens]) -> list[tuple[str, Any, Any, bool]]:
+        """(name, vectorizer, inputs, inputs are term lists) of every text block, in column order."""
+        blocks: list[tuple[str, Any, Any, bool]] = [("word", self.word_vectorizer_, [t.terms for t in tokens], True)]
+        if self.compound_vectorizer_ is not None:
+            blocks.append(("compound", self.compound_vectorizer_, [t.parts for t in tokens], True))
+        if self.char_vectorizer_ is not None:
+            blocks.append(("char", self.char_vectorizer_, [_plain_text(d) for d in docs], False))
+        return blocks
+
     def _vectors(self, side: str, docs: Sequence[Any], tokens: Sequence[CachedTokens] | None = None,
                  base: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         if base is not None:
             return base, self._with_priors(side, docs, base)
         if tokens is None:
             tokens = [self.token_cache_[(side, d.id)] for d in docs]
-        blocks: list[tuple[Any, Any, float, bool]] = [(self.word_vectorizer_, [t.terms for t in tokens], self.word_weight_, True)]
-        if self.compound_vectorizer_ is not None:
-            blocks.append((self.compound_vectorizer_, [t.parts for t in tokens], self.compound_weight, True))
-        if self.char_vectorizer_ is not None:
-            blocks.append((self.char_vectorizer_, [_plain_text(d) for d in docs], self.char_ngram_weight, False))
-        base = base_vectors(blocks)
+        weights = {"word": self.word_weight_, "compound": self.compound_weight, "char": self.char_ngram_weight}
+        named = self._block_inputs(docs, tokens)
+        blocks = [(vectorizer, inputs, weights[name], are_terms) for name, vectorizer, inputs, are_terms in named]
+        saturations = getattr(self, "saturations_", {}) if side == TECHNOLOGY else {}
+        block_saturations = [saturations.get(name) for name, *_ in named] if saturations else None
+        if len(docs) <= _FEW_DOCUMENTS:
+            priors, scale = self._prior_rows(side, docs)
+            return few_vectors(blocks, block_saturations, scale, priors, self.layout_.width)
+        base = base_vectors(blocks, block_saturations)
         return base, self._with_priors(side, docs, base)
 
-    def _with_priors(self, side: str, docs: Sequence[Any], base: sp.csr_matrix) -> sp.csr_matrix:
+    def _prior_rows(self, side: str, docs: Sequence[Any]) -> tuple[list[dict[int, float]], float]:
+        """Each document's prior columns, and the scale of its text part."""
         if side == CHALLENGE:
-            # The text share scales one side only, so the technology rows stay plain cosines.
-            priors, scale = [self.layout_.challenge_values(d) for d in docs], self.layout_.text_weight
-        else:
-            priors, scale = [self.layout_.technology_values(d) for d in docs], 1.0
+            # The text share scales one side only, so the technology rows stay as their blocks make them.
+            return [self.layout_.challenge_values(d) for d in docs], self.layout_.text_weight
+        return [self.layout_.technology_values(d) for d in docs], 1.0
+
+    def _with_priors(self, side: str, docs: Sequence[Any], base: sp.csr_matrix) -> sp.csr_matrix:
+        priors, scale = self._prior_rows(side, docs)
         return with_priors(base, scale, priors, self.layout_.width)
 
     def _compute_all_top_k(self, both_directions: bool = True) -> None:
@@ -562,7 +609,8 @@ class MatchEngine:
             affected = other_table.rows_holding(old_position)
         else:
             affected = np.empty(0, dtype=np.int64)
-        candidates = np.flatnonzero(scores > 0)
+        # Only lists whose k-th the new document beats can take it (empty slots hold -inf).
+        candidates = np.flatnonzero(scores > other_table.scores[: other.size].min(axis=1))
         candidates = candidates[other.alive[candidates]]
         other_table.offer(candidates, position, scores[candidates])
         self._recompute_rows(other, own, other_table, affected)
@@ -818,6 +866,19 @@ class MatchEngine:
     def tokens(self, side: str, doc_id: str) -> CachedTokens:
         return self.token_cache_[(side, doc_id)]
 
+
+def _count_rows(counts: Counts, kept: np.ndarray, rows: slice) -> sp.csr_matrix:
+    """Raw counts of documents[rows] over a fitted block's vocabulary (its kept columns)."""
+    part = counts.matrix[rows]
+    if len(kept) != counts.matrix.shape[1]:
+        part = part[:, kept]
+    part = sp.csr_matrix(part, dtype=np.float64, copy=True)
+    part.sort_indices()
+    return part
+
+
+# Up to this many documents are vectorised row by row (features.few_vectors: postings, queries).
+_FEW_DOCUMENTS = 16
 
 # A found pair whose score exceeds its prior part by no more than this has no shared text (the
 # smallest real text contribution, one rare n-gram in a long text, is orders of magnitude larger).

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from .documents import ChallengeDoc, TechnologyDoc
 from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine, _Side
-from .features import make_char_vectorizer, make_word_vectorizer
+from .features import Saturation, make_char_vectorizer, make_word_vectorizer
 from .topk import EMPTY, TopKTable
 
 # 3: additive priors (formula.py); 4: binary, memory-mapped arrays. Older states are refused, and
@@ -63,13 +63,16 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
         "params": {"title_weight": engine.title_weight, "compound_weight": engine.compound_weight,
                    "char_ngram_weight": engine.char_ngram_weight, "char_max_df": engine.char_max_df,
                    "field_weight": engine.field_weight, "evidence_weight": engine.evidence_weight,
-                   "secondary_field_cover": engine.secondary_field_cover, "top_k": engine.top_k, "refit_growth": engine.refit_growth},
+                   "secondary_field_cover": engine.secondary_field_cover, "saturation_k1": engine.saturation_k1,
+                   "saturation_b": engine.saturation_b, "top_k": engine.top_k, "refit_growth": engine.refit_growth},
         "vocabulary": vocabulary,
         "idf": engine.word_vectorizer_.idf_.tolist(),
         "layout": {"fields": engine.layout_.fields, "regions": engine.layout_.regions},
         "fitted_size": engine.fitted_size_,
         "changes_since_fit": engine.changes_since_fit_,
         "width": int(engine.challenges_.expanded_main.shape[1]),
+        # BM25 statistics of the technology side, frozen at fit like the IDF (features.Saturation).
+        "saturation": {name: [s.average_length_, s.scale_] for name, s in getattr(engine, "saturations_", {}).items()},
     }
     if engine.compound_vectorizer_ is not None:
         state["compound_vocabulary"] = engine.compound_vectorizer_.get_feature_names_out().tolist()
@@ -201,6 +204,11 @@ def _load(source: Path, analyzer=None) -> MatchEngine:  # type: ignore[no-untype
             make_char_vectorizer(np.float64), state["char_vocabulary"], state["char_idf"]
         )
     engine.layout_ = engine._layout(state["layout"]["fields"], state["layout"]["regions"])
+    engine.saturations_ = {}
+    for name, (average_length, scale) in state.get("saturation", {}).items():
+        saturation = Saturation(engine.saturation_k1, engine.saturation_b)
+        saturation.average_length_, saturation.scale_ = average_length, scale
+        engine.saturations_[name] = saturation
     try:
         documents = json.loads((source / "documents.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:

@@ -17,7 +17,7 @@ def _all(engine: MatchEngine) -> tuple[dict, dict]:
 def _recomputed(engine: MatchEngine) -> tuple[dict, dict]:
     """Same frozen vocabulary and IDF, every list computed from scratch."""
     fresh = MatchEngine(engine.analyzer_, top_k=engine.top_k)
-    for name in ("analyzer_", "token_cache_", "word_vectorizer_", "compound_vectorizer_", "char_vectorizer_", "layout_"):
+    for name in ("analyzer_", "token_cache_", "word_vectorizer_", "compound_vectorizer_", "char_vectorizer_", "layout_", "saturations_"):
         setattr(fresh, name, getattr(engine, name))
     fresh._set_sides(engine.live_challenges(), engine.live_technologies())
     fresh._compute_all_top_k()
