@@ -28,7 +28,6 @@ from .features import (
     PriorLayout,
     Saturation,
     base_vectors,
-    block_counts,
     few_vectors,
     make_char_vectorizer,
     make_word_vectorizer,
