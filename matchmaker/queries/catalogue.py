@@ -102,6 +102,9 @@ def _challenge_query(session: Session, actor: User, args: Mapping[str, str]) -> 
     municipality = _municipality_filter(args)
     if municipality is not None:
         query = query.where(Challenge.municipality_id == municipality)
+    place = args.get("place", "").strip()[:40]
+    if place:  # a municipality by name (the filter's text box when there are too many to list)
+        query = query.where(Challenge.municipality_id.in_(sorted(municipality_names(session).ids(place))))
     if args.get("region") in REGIONS:
         query = query.where(Municipality.region == args["region"])
     order: list[Any] = [Challenge.updated_at.desc(), Challenge.id.desc()]
@@ -175,6 +178,9 @@ def _technology_query(session: Session, actor: User,
     municipality = _municipality_filter(args)
     if municipality is not None:
         query = query.where(Technology.deployed_in.any(id=municipality))
+    place = args.get("place", "").strip()[:40]
+    if place:
+        query = query.where(Technology.deployed_in.any(Municipality.id.in_(sorted(municipality_names(session).ids(place)))))
     order: list[Any] = [Technology.updated_at.desc(), Technology.id.desc()]
     text = args.get("q", "").strip()[:100]
     if text:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Field, Municipality
@@ -16,3 +16,16 @@ def all_fields(session: Session) -> list[Field]:
 
 def all_municipalities(session: Session) -> list[Municipality]:
     return list(session.scalars(select(Municipality).order_by(Municipality.code)))
+
+
+# A filter lists municipalities as options up to this many (Osaka's 43); beyond (1,741 nationwide)
+# it asks for a name instead, matched through the names index (queries/catalogue.py), so a page
+# does not carry every municipality of the country.
+MUNICIPALITY_OPTIONS = 100
+
+
+def municipality_options(session: Session) -> list[Municipality] | None:
+    """The municipalities a list's filter offers as options; None when there are too many."""
+    if (session.scalar(select(func.count(Municipality.id))) or 0) > MUNICIPALITY_OPTIONS:
+        return None
+    return all_municipalities(session)

@@ -16,7 +16,7 @@ from ..i18n import localized
 from ..policies import Permission, require
 from ..queries import catalogue as reads
 from ..queries.paging import BadCursor
-from ..queries.reference import all_fields, all_municipalities
+from ..queries.reference import all_fields, all_municipalities, municipality_options
 from ..security import value_id, value_ids
 from . import _helpers as h
 from ._catalogue import onto_saved_version
@@ -34,7 +34,7 @@ def index():  # type: ignore[no-untyped-def]
     except BadCursor:
         abort(400)  # a page link this list never wrote
     return render_template("technologies/index.html", page=page, fields=all_fields(session),
-                           municipalities=all_municipalities(session), args=request.args)
+                           municipalities=municipality_options(session), args=request.args)
 
 
 # The fields of the edit form, compared with the saved version after a conflict.
