@@ -3,8 +3,10 @@
 import gc
 
 from matchmaker import create_app
+from matchmaker.matching import warm
 
 app = create_app()
+warm(app)  # the engine loaded and caught up before the first request (once, in the master, with --preload)
 
 # Fewer, larger young-generation collections: a page allocates tens of thousands of short-lived
 # objects (ORM rows, template output), and at the default threshold (700) the collector ran about

@@ -478,6 +478,29 @@ def reading_session(app: Flask) -> Session:
     return app.extensions["sqlalchemy_sessionmaker"]()
 
 
+def warm(app: Flask) -> None:
+    """Load the engine state and catch up on the feed now, at process start rather than in the
+    first request. Under `gunicorn --preload` the master does it once and every worker it forks
+    shares the result (copy-on-write): the documents and vocabularies, which each worker would
+    otherwise build for itself, and no worker pays for loading. Jobs are not asked for here (a
+    forked worker would not inherit the job thread): a worker that still needs a refit asks on its
+    first request, and the periodic snapshot job catches up the saved state."""
+    service: MatchService = app.extensions["match_service"]
+    request_refit, request_snapshot = service.request_refit, service.request_snapshot
+    service.request_refit = service.request_snapshot = lambda: None
+    try:
+        with app.app_context(), reading_session(app) as session:
+            service.sync(session)
+    except Exception:  # never a reason not to start: the first request tries again
+        log.exception("could not load the engine at start; the first request will")
+    finally:
+        service.request_refit, service.request_snapshot = request_refit, request_snapshot
+        service._refit_requested_at = 0.0
+        service._refit_requested_for = None
+        # No connection may cross a fork: each worker opens its own.
+        app.extensions["sqlalchemy_engine"].dispose()
+
+
 def init_app(app: Flask) -> None:
     from . import jobs
 

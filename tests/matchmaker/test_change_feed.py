@@ -239,6 +239,38 @@ def test_a_worker_that_caught_up_on_many_changes_asks_for_a_snapshot(demo_app) -
     assert requested == ["snapshot"]
 
 
+def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(demo_app) -> None:
+    """What gunicorn's master does once with --preload (wsgi.py); no job is asked for from there
+    (a forked worker would not inherit the job thread), and no connection crosses the fork."""
+    from matchmaker.matching import warm
+
+    _refit(demo_app)
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(4)):
+            challenge.target += "（更新）"
+            session.commit()
+        head = session.scalar(select(FeedHead.position))
+    fresh_worker = create_app(dict(demo_app.config))
+    service = fresh_worker.extensions["match_service"]
+    requested: list[str] = []
+    service.request_snapshot = lambda: requested.append("snapshot")
+    service.snapshot_after = 3
+
+    warm(fresh_worker)
+
+    assert service.ready and service._mark is not None and service._mark.position == head
+    assert requested == []
+    assert fresh_worker.extensions["sqlalchemy_engine"].pool.checkedin() == 0
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(3)):
+            challenge.target += "（再更新）"
+            session.commit()
+    with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
+        assert service.sync(session) is not None
+    fresh_worker.extensions["sqlalchemy_engine"].dispose()
+    assert requested == ["snapshot"]  # after the fork, a worker asks as usual
+
+
 @pytest.mark.sqlite
 def test_a_refit_job_does_not_hold_the_sqlite_write_lock_while_it_fits(demo_app, monkeypatch) -> None:
     from matchmaker import jobs, matching

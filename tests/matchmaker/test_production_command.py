@@ -48,18 +48,6 @@ def _workers(master: int) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def _idle_workers(master: int, count: int, deadline: float) -> dict[int, float]:
-    """The CPU seconds of each of `count` workers once all have booted (none busy for half a second)."""
-    before: dict[int, float] = {}
-    while time.monotonic() < deadline:
-        now = {pid: _cpu_seconds(pid) for pid in _workers(master)}
-        if len(now) == count and now.keys() == before.keys() and all(now[p] - before[p] < 0.05 for p in now):
-            return now
-        before = now
-        time.sleep(0.5)
-    raise AssertionError("gunicorn's workers did not settle")
-
-
 def test_gunicorn_answers_rankings_soon_after_a_thousand_edits(tmp_path, demo_db_template) -> None:
     database = tmp_path / "db.sqlite3"
     shutil.copy(demo_db_template, database)
@@ -80,7 +68,9 @@ def test_gunicorn_answers_rankings_soon_after_a_thousand_edits(tmp_path, demo_db
                    "MATCHMAKER_SECRET_KEY": "production-test", "MATCHMAKER_INSTANCE_PATH": str(tmp_path / "instance"),
                    "MATCHMAKER_JOBS": "thread"}
     began = time.monotonic()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--timeout", "120", "-b",
+    # `make serve`'s settings: the master loads the engine and catches up once (wsgi.warm), the
+    # workers it forks share that.
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--timeout", "120", "--preload", "-b",
                                f"127.0.0.1:{port}", "wsgi:app"], cwd=PROJECT_ROOT, env=environment,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -94,10 +84,6 @@ def test_gunicorn_answers_rankings_soon_after_a_thousand_edits(tmp_path, demo_db
                 assert server.poll() is None and time.monotonic() - began < 60, "gunicorn did not come up"
                 time.sleep(0.2)
         up_after = time.monotonic() - began
-        # Booted workers have imported the app (and not yet the engine): what they spend from here
-        # on is loading the state, catching up on the 1,000 edits, signing in and the pages.
-        measurable = Path(f"/proc/{server.pid}/task/{server.pid}/children").exists()
-        idle = _idle_workers(server.pid, 2, began + 120) if measurable else {}
         found = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
         assert found is not None, login_page[:300]
         token = found.group(1)
@@ -107,17 +93,20 @@ def test_gunicorn_answers_rankings_soon_after_a_thousand_edits(tmp_path, demo_db
         logged_in_after = time.monotonic() - began
         page = opener.open(f"{base}/challenges/{slope}", timeout=60).read().decode()
         serving = time.monotonic() - began - up_after
-        spent = max((_cpu_seconds(pid) - cpu for pid, cpu in idle.items()), default=0.0)
+        measurable = Path(f"/proc/{server.pid}/stat").exists()
+        master = _cpu_seconds(server.pid) if measurable else 0.0
+        workers = [_cpu_seconds(pid) for pid in _workers(server.pid)] if measurable else [0.0]
         print(f"up {up_after:.1f} s, logged in {logged_in_after:.1f} s, rankings {serving:.1f} s after coming up; "
-              f"the busier worker spent {spent:.2f} CPU s from boot to the ranking page")
+              f"CPU s: master {master:.2f} (imports, loading, catching up), workers {[round(w, 2) for w in workers]}")
     finally:
         server.terminate()
         server.wait(30)
 
     assert "なにわモビリティ株式会社" in page
-    # The login lands on the municipality home, whose pairs need the engine: loading the state and
-    # replaying the edits (every record changed, none saved in a snapshot) happen there. The wall
-    # bound is loose (the machine is shared); the CPU bound is the worker's own work: with the edits
-    # applied one at a time it measured 3.1 CPU s here, in one batch 0.9 (bench/RESULTS.md).
+    # Wall times are loose (the machine is shared); CPU is the work itself. Everything from the
+    # start of the command to the ranking page (imports, mapping the state, catching up on the 1,000
+    # edits, none saved in a snapshot, sign-in and pages) within the 10 s that `make serve` has at
+    # L; the workers only serve: the catch-up happened once, in the master.
     assert serving < 30
-    assert spent < 2.5
+    assert master + sum(workers) < 10
+    assert max(workers) < 2
