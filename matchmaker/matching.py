@@ -172,6 +172,7 @@ class MatchService:
         self.request_refit = request_refit or (lambda: None)
         self.request_snapshot = request_snapshot or (lambda: None)
         self.snapshot_after = snapshot_after
+        self._deferred: list[Callable[[], None]] = []  # job requests made while warming (warm)
         self._lock = _ReadWriteLock()
         self._apply_lock = threading.RLock()  # one thread loads, replays or swaps at a time
         self._engine: MatchEngine | None = None
@@ -279,6 +280,8 @@ class MatchService:
 
     def sync(self, session: Session) -> MatchEngine | None:
         """Bring this process's engine up to the database's feed head; None when there is no usable state."""
+        while self._deferred:  # asked for while warming, before this process was forked
+            self._deferred.pop()()
         head = session.execute(select(FeedHead.database_id, FeedHead.position)).one()
         mark = self._mark
         if mark is not None and mark.database_id == head.database_id and mark.position == head.position \
@@ -483,11 +486,12 @@ def warm(app: Flask) -> None:
     first request. Under `gunicorn --preload` the master does it once and every worker it forks
     shares the result (copy-on-write): the documents and vocabularies, which each worker would
     otherwise build for itself, and no worker pays for loading. Jobs are not asked for here (a
-    forked worker would not inherit the job thread): a worker that still needs a refit asks on its
-    first request, and the periodic snapshot job catches up the saved state."""
+    forked worker would not inherit the job thread): what warming wanted to ask for (a refit, a
+    snapshot) each process asks for on its first sync."""
     service: MatchService = app.extensions["match_service"]
     request_refit, request_snapshot = service.request_refit, service.request_snapshot
-    service.request_refit = service.request_snapshot = lambda: None
+    service.request_refit = lambda: service._deferred.append(request_refit)
+    service.request_snapshot = lambda: service._deferred.append(request_snapshot)
     try:
         with app.app_context(), reading_session(app) as session:
             service.sync(session)

@@ -261,6 +261,9 @@ def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(dem
     assert service.ready and service._mark is not None and service._mark.position == head
     assert requested == []
     assert fresh_worker.extensions["sqlalchemy_engine"].pool.checkedin() == 0
+    with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
+        assert service.sync(session) is not None
+    assert requested == ["snapshot"]  # what warming wanted, asked for by the (forked) process itself
     with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
         for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(3)):
             challenge.target += "（再更新）"
@@ -268,7 +271,7 @@ def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(dem
     with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
         assert service.sync(session) is not None
     fresh_worker.extensions["sqlalchemy_engine"].dispose()
-    assert requested == ["snapshot"]  # after the fork, a worker asks as usual
+    assert requested == ["snapshot", "snapshot"]  # and as usual afterwards
 
 
 @pytest.mark.sqlite
