@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default=None, help="only the kinds whose name contains this")
-    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after start-up, as wsgi.py does")
     args = parser.parse_args(argv)
 
     directory = args.data or Path(os.environ.get("TMPDIR", "/tmp")) / f"matchmaker-profile-{os.getpid()}"
@@ -74,9 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import event
 
-    from matchmaker import create_app
-
-    app = create_app()
+    from wsgi import app  # the production process: its garbage collector settings too
     statements = [0]
     writes: dict[str, set[str]] = defaultdict(set)
     current = [""]
@@ -106,9 +103,6 @@ def main(argv: list[str] | None = None) -> int:
             collecting[0] += time.perf_counter() - collecting[1]
 
     gc.callbacks.append(_gc)
-    if args.freeze:
-        gc.collect()
-        gc.freeze()
     wall: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, list[int]] = defaultdict(list)
