@@ -96,7 +96,8 @@ bench-quality: install
 bench-speed: install
 	$(BIN)/python -m bench.speed
 
-# gunicorn (4 workers) on loopback with a copy of the demo data, 50 users for 60 s; figures into bench/RESULTS.md.
+# gunicorn (4 workers) on loopback with a copy of the demo data, 50 users for 60 s closed loop, then 60 s with
+# think time (exponential pauses, mean 7 s); figures into bench/RESULTS.md.
 bench-load: install
 	$(BIN)/python -m bench.load
 
