@@ -34,3 +34,21 @@ def test_too_many_municipalities_to_list_are_filtered_by_name(app, client, db_se
         products = client.get("/technologies", query_string={"place": name}).text
         assert f"/technologies/{deployed.id}\"" in products and f"/technologies/{elsewhere.id}\"" not in products
     assert "/challenges/" not in client.get("/challenges", query_string={"place": "存在しない町"}).text.split("card-list")[1]
+
+
+def test_the_filter_costs_the_same_queries_whether_it_lists_options_or_asks_for_a_name(app, client, db_session,
+                                                                                       monkeypatch) -> None:
+    from .test_query_counts import _counting
+
+    viewer = factories.make_user(db_session, Role.ADMIN)
+    db_session.commit()
+    client.post("/login", data={"email": viewer.email, "password": factories.PASSWORD})
+    counts = []
+    for options in (reference.MUNICIPALITY_OPTIONS, 10):
+        monkeypatch.setattr(reference, "MUNICIPALITY_OPTIONS", options)
+        for path in ("/challenges", "/technologies"):
+            client.get(path)
+            with _counting(app) as statements:
+                assert client.get(path).status_code == 200
+            counts.append((path, len(statements)))
+    assert counts[:2] == counts[2:]
