@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from matchmaker.parsing import MAX_ID
+
 
 @dataclass(frozen=True)
 class Page:
@@ -80,7 +82,10 @@ def parse_cursor(text: str) -> tuple[dt.datetime, int]:
         moment = dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S%f").replace(tzinfo=dt.UTC)
     except ValueError as error:
         raise BadCursor(text) from error
-    return moment, int(found.group(2))
+    row_id = int(found.group(2))
+    if row_id > MAX_ID:  # PostgreSQL's integer ids: a larger literal is an error there, not "no rows"
+        raise BadCursor(text)
+    return moment, row_id
 
 
 def paginate_newest(session: Session, query: Select[Any], moment: Any, row_id: Any, per_page: int, *,
