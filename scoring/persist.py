@@ -34,9 +34,12 @@ from .engine import CHALLENGE, TECHNOLOGY, CachedTokens, MatchEngine, _Side
 from .features import Saturation, make_char_vectorizer, make_word_vectorizer
 from .topk import EMPTY, TopKTable
 
-# 3: additive priors (formula.py); 4: binary, memory-mapped arrays. Older states are refused, and
-# the app refits.
-FORMAT_VERSION = 4
+# 3: additive priors (formula.py); 4: binary, memory-mapped arrays; 5: BM25 weights on the
+# catalogue side (their settings and statistics). Older states are refused, and the app refits;
+# a 4 still loads (cosine rows, no statistics: BM25 from the next refit), but code that knows only
+# 4 must refuse a 5 rather than fail on its settings (a rollback, or a job worker not yet upgraded).
+FORMAT_VERSION = 5
+READABLE_FORMATS = (4, 5)
 _ARRAYS = ("data", "indices", "indptr", "t-data", "t-indices", "t-indptr", "prior-t", "top-candidates", "top-scores")
 
 
@@ -186,7 +189,7 @@ def _load(source: Path, analyzer=None) -> MatchEngine:  # type: ignore[no-untype
         state = json.loads((source / "state.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise IncompatibleState(f"damaged engine state: {error}") from None
-    if state.get("format") != FORMAT_VERSION:
+    if state.get("format") not in READABLE_FORMATS:
         raise IncompatibleState(f"engine state format {state.get('format')!r}, expected {FORMAT_VERSION}")
     engine = MatchEngine(analyzer, **state["params"])
     from .text import TextAnalyzer

@@ -86,3 +86,22 @@ def test_an_older_format_is_refused(engine, tmp_path) -> None:
 
     with pytest.raises(persist.IncompatibleState):
         load(tmp_path / "state")
+
+
+def test_a_format_4_state_without_bm25_still_loads_and_new_states_say_5(engine, tmp_path) -> None:
+    # Code that reads only format 4 fails on the BM25 settings (an unexpected keyword), so a state
+    # carrying them must say 5 for such code to refuse it cleanly; this code still reads a 4.
+    import json
+
+    save(engine, tmp_path / "state")
+    state = json.loads((tmp_path / "state" / "state.json").read_text())
+    assert state["format"] == 5 and "saturation_k1" in state["params"]
+    state["format"] = 4
+    for key in ("saturation_k1", "saturation_b"):
+        state["params"].pop(key)
+    state.pop("saturation", None)
+    (tmp_path / "state" / "state.json").write_text(json.dumps(state))
+
+    loaded = load(tmp_path / "state")
+    some = engine.live_challenges()[0].id
+    assert [m.id for m in loaded.technologies_for(some)] == [m.id for m in engine.technologies_for(some)]
