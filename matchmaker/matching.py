@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -173,6 +174,7 @@ class MatchService:
         self.request_snapshot = request_snapshot or (lambda: None)
         self.snapshot_after = snapshot_after
         self._deferred: list[Callable[[], None]] = []  # job requests made while warming (warm)
+        self._warmed_in: int | None = None  # the process that warmed this service, until its first sync
         self._lock = _ReadWriteLock()
         self._apply_lock = threading.RLock()  # one thread loads, replays or swaps at a time
         self._engine: MatchEngine | None = None
@@ -280,8 +282,8 @@ class MatchService:
 
     def sync(self, session: Session) -> MatchEngine | None:
         """Bring this process's engine up to the database's feed head; None when there is no usable state."""
-        while self._deferred:  # asked for while warming, before this process was forked
-            self._deferred.pop()()
+        if self._warmed_in is not None:
+            self._first_sync_after_warming(session)
         head = session.execute(select(FeedHead.database_id, FeedHead.position)).one()
         mark = self._mark
         if mark is not None and mark.database_id == head.database_id and mark.position == head.position \
@@ -300,6 +302,26 @@ class MatchService:
             if self._vocabulary_changed:
                 self._adopt_new_vocabulary(session)
             return self._engine
+
+    def _first_sync_after_warming(self, session: Session) -> None:
+        """Ask for what warming deferred, once per process. A process forked from the warmed master
+        (gunicorn --preload) may start long after it: when a newer state has been saved since (a
+        snapshot, a refit), it maps that state instead of replaying everything since the master's
+        start, and the master's requests are stale (loading asks for a refit itself if still needed)."""
+        with self._apply_lock:  # one thread of the process does this; the others wait for it
+            if self._warmed_in is None:
+                return
+            forked = self._warmed_in != os.getpid()
+            self._warmed_in = None
+            deferred, self._deferred = self._deferred, []
+            if forked and self._mark is not None:
+                saved = self._read_marker()
+                if saved is not None and saved.database_id == self._mark.database_id and (
+                        saved.position > self._mark.position or self._read_vocabulary() != self._vocabulary):
+                    self._drop()  # sync goes on to load the saved state and replay from there
+                    return
+        for request in deferred:
+            request()
 
     def _adopt_new_vocabulary(self, session: Session) -> None:
         """Switch to the state fitted on the current vocabulary once one exists. Called under _apply_lock."""
@@ -498,6 +520,7 @@ def warm(app: Flask) -> None:
     except Exception:  # never a reason not to start: the first request tries again
         log.exception("could not load the engine at start; the first request will")
     finally:
+        service._warmed_in = os.getpid()
         service.request_refit, service.request_snapshot = request_refit, request_snapshot
         service._refit_requested_at = 0.0
         service._refit_requested_for = None

@@ -291,3 +291,41 @@ def test_a_refit_job_does_not_hold_the_sqlite_write_lock_while_it_fits(demo_app,
 
     assert saved_while_fitting and saved_while_fitting[0] > 0
     assert demo_app.extensions["match_service"].ready
+
+
+def test_a_worker_forked_after_a_newer_state_was_saved_maps_it_instead_of_the_masters_requests(demo_app) -> None:
+    """Under --preload a worker forked later (a replacement) starts from the master's engine of
+    boot time: a snapshot or refit saved since then is mapped, and what the master deferred at
+    boot is not asked for again (it is stale: loading asks for a refit itself if one is needed)."""
+    from matchmaker import jobs
+    from matchmaker.matching import warm
+
+    def edit(count: int, mark: str) -> None:
+        with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+            for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(count)):
+                challenge.description += mark
+                session.commit()
+
+    _refit(demo_app)
+    edit(4, "（更新）")
+    master = create_app(dict(demo_app.config))
+    service = master.extensions["match_service"]
+    requested: list[str] = []
+    service.request_snapshot = lambda: requested.append("snapshot")
+    service.snapshot_after = 3
+    warm(master)
+    edit(3, "（再更新）")
+    demo_app.config["SNAPSHOT_MIN_CHANGES"] = 3
+    jobs.snapshot(demo_app)  # another process saves a state covering every edit
+    saved = demo_app.extensions["match_service"]._read_marker()
+    assert saved is not None and service._mark is not None and saved.position > service._mark.position
+
+    service._warmed_in = -1  # what a fork changes: this process is not the one that warmed
+    with master.app_context(), master.extensions["sqlalchemy_sessionmaker"]() as session:
+        assert service.sync(session) is not None
+        again = service.sync(session)
+    master.extensions["sqlalchemy_engine"].dispose()
+
+    assert requested == []  # the master's deferred snapshot request was not replayed
+    assert service._mark == saved  # started from the saved state: nothing replayed since boot
+    assert again is not None
