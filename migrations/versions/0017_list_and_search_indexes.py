@@ -7,7 +7,10 @@ Create Date: 2026-11-29 11:20:00
 
 from __future__ import annotations
 
+import logging
+
 from alembic import op
+from sqlalchemy.exc import DBAPIError
 
 revision = '0017'
 down_revision = '0016'
@@ -47,7 +50,18 @@ def upgrade() -> None:
                        f"INSERT INTO {table}_fts(rowid, {columns}) VALUES (new.id, {new}); END")
             op.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")
     elif dialect == 'postgresql':
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        # CREATE EXTENSION needs the CREATE right on the database (superuser before PostgreSQL 13)
+        # and the contrib files. Without them the search still works, by scanning: the indexes
+        # are only its speed, so a missing right must not stop the upgrade (a savepoint keeps the
+        # migration's transaction usable after the refusal).
+        try:
+            with op.get_bind().begin_nested():
+                op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        except DBAPIError as error:
+            logging.getLogger('alembic').warning(
+                'pg_trgm is not available (%s): text search will scan; install it and create the '
+                'trigram indexes of migration 0017 by hand for speed', error.orig)
+            return
         for table in SEARCHED:
             for column in COLUMNS:
                 op.execute(f'CREATE INDEX {table}_{column}_trgm ON {table} USING gin ({column} gin_trgm_ops)')
