@@ -49,3 +49,31 @@ def test_searching_through_the_trigram_tables_finds_what_checking_every_row_find
     assert looked_up == checked
     assert sum(bool(ids) for ids in checked.values()) >= len(QUERIES)  # the queries find things
     assert added.id in checked["technologies", "見守り", 1] and edited.id in checked["technologies", "電力データ", 1]
+
+
+@pytest.mark.sqlite
+def test_a_long_enough_word_is_looked_up_in_the_trigram_table_and_a_short_one_is_not(demo_app) -> None:
+    """Equal results alone would also hold without the tables: this shows they are asked."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement)
+
+    engine = demo_app.extensions["sqlalchemy_engine"]
+    with demo_app.app_context():
+        session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+        admin = session.scalar(select(User).where(User.role == Role.ADMIN))
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            reads.technology_list(session, admin, {"q": "観光案内"}, 1)
+            long_word = [s for s in statements if "technologies_fts" in s]
+            statements.clear()
+            reads.technology_list(session, admin, {"q": "バス"}, 1)  # two characters: no trigram
+            short_word = [s for s in statements if "technologies_fts" in s]
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+            session.close()
+
+    assert long_word and not short_word
