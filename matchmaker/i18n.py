@@ -45,7 +45,11 @@ class _Domain(Domain):
         memo = getattr(context, "matchmaker_translations", None)
         if locale is not None and memo is not None and memo[0] is locale:
             return memo[1]
-        return super().get_translations()
+        # Remembered here too, so that Python code's gettext and lazy labels share the memo even
+        # before a template has asked for translations().
+        found = super().get_translations()
+        context.matchmaker_translations = (getattr(context, "babel_locale", None), found)
+        return found
 
 
 class _Babel(Babel):

@@ -40,3 +40,24 @@ def test_outside_a_request_the_default_language(app) -> None:
     with app.app_context():
         assert current_language() == "ja"
         assert translations().ugettext("編集する") == "編集する"
+
+
+def test_a_request_looks_its_translations_up_once_however_many_strings_it_translates(app, monkeypatch) -> None:
+    """The memo is the point of i18n.translations: without it every string walks flask-babel's
+    lookup again (this fails with the memo removed)."""
+    import flask_babel
+
+    calls: list[int] = []
+    original = flask_babel.Domain.get_translations
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        for _ in range(50):
+            assert gettext("編集する") == "Edit"
+            assert str(lazy_gettext("編集する")) == "Edit"
+        assert render_template_string("{% for _i in range(50) %}{{ _('編集する') }}{% endfor %}") == "Edit" * 50
+    assert 1 <= len(calls) <= 3
