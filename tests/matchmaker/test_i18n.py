@@ -50,7 +50,7 @@ def test_a_request_looks_its_translations_up_once_however_many_strings_it_transl
     calls: list[int] = []
     original = flask_babel.Domain.get_translations
 
-    def counted(self):  # type: ignore[no-untyped-def]
+    def counted(self):
         calls.append(1)
         return original(self)
 
