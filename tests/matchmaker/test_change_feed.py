@@ -44,6 +44,16 @@ def _put_back(app, snapshot: Path) -> None:
     shutil.copy(snapshot, database)
 
 
+def _edit_challenges(app, count: int, suffix: str) -> int:
+    """Append `suffix` to the target of the first `count` issues, one commit each (one feed
+    position each); the feed head after them."""
+    with app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(count)):
+            challenge.target += suffix
+            session.commit()
+        return session.scalar(select(FeedHead.position))
+
+
 def _challenge_id(app, title_prefix: str) -> int:
     with app.extensions["sqlalchemy_sessionmaker"]() as session:
         return session.scalar(select(Challenge.id).where(Challenge.title.like(f"{title_prefix}%")))
@@ -226,10 +236,7 @@ def test_a_worker_that_caught_up_on_many_changes_asks_for_a_snapshot(demo_app) -
     service.snapshot_after = 3
 
     def edit_and_sync(count: int) -> None:
-        with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
-            for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(count)):
-                challenge.target += "（更新）"
-                session.commit()
+        _edit_challenges(demo_app, count, "（更新）")
         with demo_app.app_context(), demo_app.extensions["sqlalchemy_sessionmaker"]() as session:
             assert service.sync(session) is not None
 
@@ -245,11 +252,7 @@ def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(dem
     from matchmaker.matching import warm
 
     _refit(demo_app)
-    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
-        for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(4)):
-            challenge.target += "（更新）"
-            session.commit()
-        head = session.scalar(select(FeedHead.position))
+    head = _edit_challenges(demo_app, 4, "（更新）")
     fresh_worker = create_app(dict(demo_app.config))
     service = fresh_worker.extensions["match_service"]
     requested: list[str] = []
@@ -264,10 +267,7 @@ def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(dem
     with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
         assert service.sync(session) is not None
     assert requested == ["snapshot"]  # what warming wanted, asked for by the (forked) process itself
-    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
-        for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(3)):
-            challenge.target += "（再更新）"
-            session.commit()
+    _edit_challenges(demo_app, 3, "（再更新）")
     with fresh_worker.app_context(), fresh_worker.extensions["sqlalchemy_sessionmaker"]() as session:
         assert service.sync(session) is not None
     fresh_worker.extensions["sqlalchemy_engine"].dispose()
@@ -300,21 +300,15 @@ def test_a_worker_forked_after_a_newer_state_was_saved_maps_it_instead_of_the_ma
     from matchmaker import jobs
     from matchmaker.matching import warm
 
-    def edit(count: int, mark: str) -> None:
-        with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
-            for challenge in session.scalars(select(Challenge).order_by(Challenge.id).limit(count)):
-                challenge.description += mark
-                session.commit()
-
     _refit(demo_app)
-    edit(4, "（更新）")
+    _edit_challenges(demo_app, 4, "（更新）")
     master = create_app(dict(demo_app.config))
     service = master.extensions["match_service"]
     requested: list[str] = []
     service.request_snapshot = lambda: requested.append("snapshot")
     service.snapshot_after = 3
     warm(master)
-    edit(3, "（再更新）")
+    _edit_challenges(demo_app, 3, "（再更新）")
     demo_app.config["SNAPSHOT_MIN_CHANGES"] = 3
     jobs.snapshot(demo_app)  # another process saves a state covering every edit
     saved = demo_app.extensions["match_service"]._read_marker()
