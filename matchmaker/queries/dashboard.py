@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import Select, Subquery, func, select, union
 from sqlalchemy.orm import Session
 
 from models import (
@@ -120,14 +120,19 @@ def _stages(session: Session, scope: _Scope) -> Table:
                  [[str(STAGE_LABELS[s]), counts.get(s, 0)] for s in Stage])
 
 
-def _by_field(session: Session, scope: _Scope) -> Table:
-    # A project's fields are those of its issues and of its technologies, each counted once.
-    project_field = union(
+def project_field_pairs() -> Subquery:
+    """(project_id, field_id): a project's fields are those of its issues and of its
+    technologies, each pair once."""
+    return union(
         select(project_challenges.c.project_id, challenge_fields.c.field_id)
         .join(challenge_fields, challenge_fields.c.challenge_id == project_challenges.c.challenge_id),
         select(project_technologies.c.project_id, technology_fields.c.field_id)
         .join(technology_fields, technology_fields.c.technology_id == project_technologies.c.technology_id),
     ).subquery()
+
+
+def _by_field(session: Session, scope: _Scope) -> Table:
+    project_field = project_field_pairs()
     rows = session.execute(
         select(project_field.c.field_id, Project.stage, func.count())
         .join(Project, Project.id == project_field.c.project_id)

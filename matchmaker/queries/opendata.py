@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -31,9 +31,9 @@ from models import (
     ProjectStageChange,
     Stage,
     challenge_fields,
-    technology_fields,
 )
-from models.workflow import project_challenges, project_technologies
+
+from .dashboard import project_field_pairs
 
 SUPPRESS_BELOW = 3
 LICENSE = "CC BY 4.0"
@@ -87,12 +87,7 @@ def _count(row: dict[str, Any], count: int) -> dict[str, Any]:
 
 
 def _projects_by_field(session: Session) -> Dataset:
-    project_field = union(
-        select(project_challenges.c.project_id, challenge_fields.c.field_id)
-        .join(challenge_fields, challenge_fields.c.challenge_id == project_challenges.c.challenge_id),
-        select(project_technologies.c.project_id, technology_fields.c.field_id)
-        .join(technology_fields, technology_fields.c.technology_id == project_technologies.c.technology_id),
-    ).subquery()
+    project_field = project_field_pairs()
     counts = {(f, s): n for f, s, n in session.execute(
         select(project_field.c.field_id, Project.stage, func.count())
         .join(Project, Project.id == project_field.c.project_id)
