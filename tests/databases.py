@@ -15,16 +15,18 @@ import glob
 import os
 import shutil
 import signal
+import socket as sockets
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, make_url
 from sqlalchemy.orm import Session, close_all_sessions
 from werkzeug.security import generate_password_hash
 
@@ -125,6 +127,70 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{Path(command[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}")
 
 
+CLUSTER_PREFIX = "matchmaker-pg-"
+OWNER_FILE = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        first = path.read_text().split("\n", 1)[0].strip()
+    except OSError:
+        return None
+    return int(first) if first.isascii() and first.isdigit() else None
+
+
+def _answering(socket_directory: Path) -> bool:
+    with sockets.socket(sockets.AF_UNIX) as connection:
+        connection.settimeout(1)
+        try:
+            connection.connect(str(socket_directory / ".s.PGSQL.5432"))
+        except OSError:
+            return False
+    return True
+
+
+def reap_abandoned_clusters(binaries: Path, parent: Path, *, grace: float = 600) -> list[Path]:
+    """Stop and delete the clusters of test runs that were killed before they could clean up.
+
+    A run killed with SIGKILL (an out-of-memory kill, a CI runner ending a job) cannot run its
+    `finally`: its cluster stays in /dev/shm, which is memory, and every later run on the machine
+    starts with that much less (one CI run failed that way). A cluster is abandoned when the test
+    process that made it (its owner file) is gone and either its server still runs in this PID
+    namespace (an orphan: stopped first) or nothing has answered on its socket for `grace`
+    seconds. A server that answers but whose process is invisible here belongs to a run in another
+    PID namespace sharing /dev/shm, and one written to recently may be starting: both are kept.
+    """
+    reaped = []
+    for root in parent.glob(f"{CLUSTER_PREFIX}*"):
+        owner = _read_pid(root / OWNER_FILE)
+        if owner is not None and _alive(owner):
+            continue
+        server = _read_pid(root / "data" / "postmaster.pid")
+        if _answering(root / "socket"):
+            if server is None or not _alive(server):
+                continue
+            with suppress(OSError):
+                subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(root / "data"), "-m",
+                                                "immediate", "stop"]), capture_output=True, check=False)
+        else:
+            written = max((path.stat().st_mtime for path in (root, root / "log") if path.exists()), default=0.0)
+            if time.time() - written < grace:
+                continue
+        shutil.rmtree(root, ignore_errors=True)
+        reaped.append(root)
+    return reaped
+
+
 @contextmanager
 def postgres_cluster(binaries: Path) -> Iterator[Path]:
     """Start a cluster, yield its socket directory, stop and delete it whatever happens."""
@@ -133,7 +199,9 @@ def postgres_cluster(binaries: Path) -> Iterator[Path]:
     # disk removing the cluster alone took minutes.
     shared_memory = Path("/dev/shm")
     parent = shared_memory if shared_memory.is_dir() and os.access(shared_memory, os.W_OK) else None
-    root = Path(tempfile.mkdtemp(prefix="matchmaker-pg-", dir=parent))
+    reap_abandoned_clusters(binaries, Path(parent or tempfile.gettempdir()))
+    root = Path(tempfile.mkdtemp(prefix=CLUSTER_PREFIX, dir=parent))
+    (root / OWNER_FILE).write_text(str(os.getpid()))
     data, socket = root / "data", root / "socket"
     socket.mkdir()
     if os.geteuid() == 0:
@@ -201,7 +269,10 @@ class PostgresDatabases:
         return postgres_url(self.socket, name)
 
     def drop(self, url: str) -> None:
-        name = url.split("/")[-1].split("?")[0]
+        # The socket directory in the query string has slashes too: take the name from the URL's parts.
+        name = make_url(url).database
+        if not name:
+            raise ValueError(f"no database name in {url!r}")
         release_connections(name)
         postgres_admin(self.socket, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

@@ -133,3 +133,20 @@ def test_migrations_upgrade_without_the_right_to_create_pg_trgm(empty_postgres_u
         admin.dispose()
     assert extension == 0
     assert "ix_technologies_updated" in indexes and "technologies_search_text_trgm" not in indexes
+
+
+def test_a_dropped_test_database_is_gone_from_the_cluster(postgres_databases, postgres_socket) -> None:
+    # The URL carries the socket directory (with slashes) in its query string; a drop that took the
+    # last path segment as the name dropped nothing, and every test's copy stayed in /dev/shm.
+    import psycopg
+
+    url = postgres_databases.create("demo")
+    name = url.split("@/", 1)[1].split("?", 1)[0]
+
+    def names() -> set[str]:
+        with psycopg.connect(host=str(postgres_socket), user="postgres", dbname="postgres") as connection:
+            return {row[0] for row in connection.execute("SELECT datname FROM pg_database")}
+
+    assert name in names()
+    postgres_databases.drop(url)
+    assert name not in names()
