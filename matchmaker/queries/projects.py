@@ -96,8 +96,11 @@ def unread_count(session: Session, actor: User) -> int:
 
 
 def notifications(session: Session, actor: User) -> list[Notification]:
+    """The newest first by when they happened: ids follow insert order, which is not time order for
+    imported or seeded history, nor on PostgreSQL, where ids are taken before commit."""
     return list(session.scalars(select(Notification).where(Notification.user_id == actor.id)
-                                .order_by(Notification.id.desc()).limit(INBOX_NOTIFICATIONS)))
+                                .order_by(Notification.created_at.desc(), Notification.id.desc())
+                                .limit(INBOX_NOTIFICATIONS)))
 
 
 @dataclass

@@ -72,3 +72,19 @@ def test_the_inbox_shows_the_longest_waiting_first_and_counts_the_rest(app, clie
     assert f"対応が必要なもの（{reads.WAITING_SHOWN + extra}件）" in page
     assert f"ほかに{extra}件あります" in page and "/projects" in page
     assert "案件000" in page and f"案件{reads.WAITING_SHOWN:03d}" not in page
+
+
+def test_notifications_are_newest_first_by_time_not_by_id(db_session) -> None:
+    # History written out of time order (seeded or imported projects, PostgreSQL ids taken before
+    # commit): the id order is not the order things happened in.
+    from matchmaker import digests
+
+    session = db_session
+    reader = factories.make_user(session, Role.COORDINATOR, field_keys=("elderly",))
+    start = dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC)
+    for day in (3, 1, 4, 2):
+        digests.notify(session, [reader], "proposal", {"title": f"day{day}"},
+                       now=lambda day=day: start + dt.timedelta(days=day), mail=False)
+    session.commit()
+
+    assert [n.params["title"] for n in reads.notifications(session, reader)] == ["day4", "day3", "day2", "day1"]
