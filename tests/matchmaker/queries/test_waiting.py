@@ -83,8 +83,10 @@ def test_notifications_are_newest_first_by_time_not_by_id(db_session) -> None:
     reader = factories.make_user(session, Role.COORDINATOR, field_keys=("elderly",))
     start = dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC)
     for day in (3, 1, 4, 2):
-        digests.notify(session, [reader], "proposal", {"title": f"day{day}"},
-                       now=lambda day=day: start + dt.timedelta(days=day), mail=False)
+        at = start + dt.timedelta(days=day)
+        digests.notify(session, [reader], "proposal", {"title": f"day{day}"}, now=itertools.repeat(at).__next__,
+                       mail=False)
     session.commit()
 
-    assert [n.params["title"] for n in reads.notifications(session, reader)] == ["day4", "day3", "day2", "day1"]
+    assert [(n.params or {})["title"] for n in reads.notifications(session, reader)] == [
+        "day4", "day3", "day2", "day1"]
