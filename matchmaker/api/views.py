@@ -158,7 +158,7 @@ def _decode_cursor(cursor: str | None) -> int | None:
         if not _CURSOR.match(cursor):
             raise ValueError(cursor)
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        after = data["after"] if isinstance(data, dict) else None
+        after = data.get("after") if isinstance(data, dict) else None
         if type(after) is not int or not 1 <= after <= 2**31 - 1:
             raise ValueError(cursor)
         return after

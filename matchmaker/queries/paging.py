@@ -63,7 +63,8 @@ class BadCursor(ValueError):
     """A page cursor that this list never wrote."""
 
 
-_CURSOR = re.compile(r"^(\d{20})\.(\d{1,18})$")
+# ASCII digits only: `\d` would also take ٤ or ४, which int() reads as digits (parsing.py's rule).
+_CURSOR = re.compile(r"^([0-9]{20})\.([0-9]{1,18})$")
 
 
 def cursor(moment: dt.datetime, row_id: int) -> str:

@@ -195,14 +195,7 @@ def _dashboard_period() -> tuple[dashboard_figures.Period, dict[str, str], list[
     left out, never guessed."""
     args = {k: request.args.get(k, "").strip() for k in ("fy", "from", "to") if request.args.get(k, "").strip()}
     errors: list[str] = []
-    if "fy" in args:
-        try:
-            year = parse_int(args["fy"], minimum=2000, maximum=2100)
-        except NotANumber:
-            errors.append(_("年度は一覧から選んでください。"))
-            args.pop("fy")
-        else:
-            return dashboard_figures.Period.fiscal_year(year), {"fy": str(year)}, errors
+    # Every filter is parsed, also the days beside a fiscal year (which wins): a bad one is reported.
     days: dict[str, dt.date] = {}
     for key in ("from", "to"):
         if key in args:
@@ -211,6 +204,14 @@ def _dashboard_period() -> tuple[dashboard_figures.Period, dict[str, str], list[
             except ValueError:
                 errors.append(_("期間の日付は 2026-04-01 や 2026年4月1日 のように入力してください。"))
                 args.pop(key)
+    if "fy" in args:
+        try:
+            year = parse_int(args["fy"], minimum=2000, maximum=2100)
+        except NotANumber:
+            errors.insert(0, _("年度は一覧から選んでください。"))
+            args.pop("fy")
+        else:
+            return dashboard_figures.Period.fiscal_year(year), {"fy": str(year)}, errors
     if "from" in days and "to" in days and days["from"] > days["to"]:
         errors.append(_("期間の開始日が終了日より後になっています。"))
         return dashboard_figures.ALL_TIME, {}, errors

@@ -64,7 +64,8 @@ def test_a_fiscal_year_counts_only_the_projects_proposed_in_it(demo_app) -> None
 
 
 @pytest.mark.parametrize("query", ["fy=令和", "fy=99999", "from=昨日", "from=2026-05-01&to=2026-04-01",
-                                   "to=9999-12-31", "to=9999年12月31日", "from=0001-01-01", "from=²⁰²⁶-04-01"])
+                                   "to=9999-12-31", "to=9999年12月31日", "from=0001-01-01", "from=²⁰²⁶-04-01",
+                                   "fy=2026&from=x"])
 def test_a_filter_that_does_not_parse_is_a_clear_400(demo_app, query: str) -> None:
     response = login(demo_app.test_client(), "officer").get(f"/dashboard?{query}")
 

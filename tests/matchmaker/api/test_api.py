@@ -335,6 +335,8 @@ HOSTILE = [
     ("GET", "/api/v1/challenges?limit=1000000", None, None, 400),
     ("GET", "/api/v1/challenges?cursor=not-a-cursor", None, None, 400),
     ("GET", "/api/v1/challenges?cursor=eyJhZnRlciI6IDk5OTk5OTk5OTk5OX0", None, None, 400),  # after: 999999999999
+    ("GET", "/api/v1/challenges?cursor=e30", None, None, 400),  # {}: no "after"
+    ("GET", "/api/v1/technologies?cursor=eyJ4IjogMX0", None, None, 400),  # {"x": 1}
     ("GET", "/api/v1/challenges?limit=1&limit=2", None, None, 400),
     ("GET", "/api/v1/challenges?unknown=1", None, None, 400),
     ("GET", "/api/v1/nowhere", None, None, 404),

@@ -106,3 +106,7 @@ def test_a_cursor_round_trips_to_the_microsecond_in_utc() -> None:
     assert parse_cursor(cursor(moment.astimezone(dt.UTC).replace(tzinfo=None), 42)) == (moment, 42)
     with pytest.raises(BadCursor):
         parse_cursor("")
+    # Digits of other scripts are digits to `\d` and int(), never to a cursor we wrote.
+    for foreign in ("20261129150030771041.\u0664\u0663", "2026112915003077104\u0661.43"):
+        with pytest.raises(BadCursor):
+            parse_cursor(foreign)
