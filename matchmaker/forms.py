@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,7 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models import BudgetRange, ChallengeStatus, InvitationStatus, Maturity, MemberCategory, PriceBand, Role
 
 from .domain.errors import DomainError
-from .japanese_input import parse_date, parse_quantity
+from .japanese_input import parse_date, parse_quantity, parse_start
 from .parsing import NotANumber, has_control_characters, parse_int
 
 
@@ -57,7 +57,13 @@ class MultiCheckboxField(SelectMultipleField):
 
 class LenientDateField(StringField):
     """Accepts 2027-04-01, 2027/4/1, 2027年4月1日, 2027年4月 (its first day), 令和9年4月, in 全角
-    digits too (japanese_input.parse_date); blank means no date."""
+    digits too (japanese_input.parse_date); blank means no date. With `periods`, also a fiscal
+    year (2027年度: 1 April) and the month as the pages show it, 2027年4月（令和9年度）
+    (japanese_input.parse_start): for a "when", not for a deadline."""
+
+    def __init__(self, *args: Any, periods: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.periods = periods
 
     def process_formdata(self, valuelist: list[str]) -> None:
         # Kept as typed (only stripped), so a refused value is shown back unchanged.
@@ -66,9 +72,11 @@ class LenientDateField(StringField):
         if not self.raw:
             return
         try:
-            self.data = parse_date(self.raw)
+            self.data = (parse_start if self.periods else parse_date)(self.raw)
         except ValueError:
-            raise WTFValidationError(_l("日付は 2027-04-01、2027年4月、令和9年4月 のように入力してください。")) from None
+            message = (_l("時期は 2027年4月、2027年度、令和9年4月、2027-04-01 のように入力してください。") if self.periods
+                       else _l("日付は 2027-04-01、2027年4月、令和9年4月 のように入力してください。"))
+            raise WTFValidationError(message) from None
 
     def _value(self) -> str:
         if self.data:
@@ -143,7 +151,8 @@ class ChallengeForm(Form):
     field_keys = MultiCheckboxField(_l("分野"), choices=[])
     target = StringField(_l("対象（地域・住民など）"))
     budget_range = SelectField(_l("予算規模"), validate_choice=False, choices=_choices(BudgetRange, BUDGET_LABELS))
-    desired_start = LenientDateField(_l("開始希望時期"), description=_l("例：2027年4月、2027-04-01、令和9年4月"))
+    desired_start = LenientDateField(_l("開始希望時期"), description=_l("例：2027年4月、2027年度、令和9年4月"),
+                                     periods=True)
     available_data = TextAreaField(_l("提供できるデータ"))
     status = SelectField(_l("公開状態"), validate_choice=False, choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in
                                               (ChallengeStatus.OPEN, ChallengeStatus.DRAFT)])

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 
+from .jptime import fiscal_year
 from .parsing import fold_typed
 
 # Days outside these years are typos (9999-12-31, 0001-01-01) and would overflow the Japan-time
@@ -29,26 +30,77 @@ def _normalize(text: str | None) -> str:
     return fold_typed(text)  # NotANumber is a ValueError, which every parser here raises
 
 
-def parse_date(text: str | None) -> dt.date:
-    """A day: 2027-04-01, 2027/4/1, 2027.4.1, 20270401, 2027年4月1日, 令和9年4月1日, R9.4.1.
+# English, as the English pages write a month (April 2027) and as people type a day.
+_MONTH_NAMES = {name: number for number, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for name in names}
+_ENGLISH_DATE = re.compile(r"^(?:(\d{1,2})\s+)?([a-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$", re.IGNORECASE)
+# A fiscal year (April to March): 2027年度, 令和9年度, R9年度, FY2027.
+_FISCAL_YEAR = re.compile(r"^(?:(?:令和|r)\s*(\d{1,2}|元)\s*年|(\d{4})\s*年)\s*度$|^fy\s*(\d{4})$", re.IGNORECASE)
+# What the pages show for a start: 2027年4月（令和9年度）, April 2027 (FY2027).
+_WITH_FISCAL_YEAR = re.compile(r"^(.+?)\s*\(([^()]+)\)$")
 
-    A month without a day (2027年4月, 2027/4, 令和9年4月) means its first day. Raises ValueError.
+
+def _reiwa(era: str, text: str | None) -> int:
+    year = 2018 + (1 if era == "元" else int(era))
+    if year < 2019:
+        raise ValueError(f"not a 令和 year: {text!r}")
+    return year
+
+
+def parse_date(text: str | None) -> dt.date:
+    """A day: 2027-04-01, 2027/4/1, 2027.4.1, 20270401, 2027年4月1日, 令和9年4月1日, R9.4.1,
+    1 April 2027, April 1, 2027.
+
+    A month without a day (2027年4月, 2027/4, 令和9年4月, April 2027) means its first day.
+    Raises ValueError.
     """
     raw = _normalize(text)
     compact = _COMPACT.match(raw)
     if compact:
         return _in_range(dt.date(int(compact[1]), int(compact[2]), int(compact[3])))
+    english = _ENGLISH_DATE.match(raw)
+    if english:
+        day_before, name, day_after, western = english.groups()
+        month = _MONTH_NAMES.get(name.casefold())
+        if month is None or (day_before and day_after):
+            raise ValueError(f"not a date: {text!r}")
+        return _in_range(dt.date(int(western), month, int(day_before or day_after or 1)))
     match = _DATE.match(raw)
     if match is None:
         raise ValueError(f"not a date: {text!r}")
     era, western, month, day = match.groups()
-    if era is not None:
-        year = 2018 + (1 if era == "元" else int(era))
-        if year < 2019:
-            raise ValueError(f"not a 令和 year: {text!r}")
-    else:
-        year = int(western)
+    year = _reiwa(era, text) if era is not None else int(western)
     return _in_range(dt.date(year, int(month), int(day) if day else 1))
+
+
+def parse_fiscal_year(text: str | None) -> int:
+    """2027年度, 令和9年度, R9年度, FY2027 -> 2027 (the year its April falls in). Raises ValueError."""
+    match = _FISCAL_YEAR.match(_normalize(text))
+    if match is None:
+        raise ValueError(f"not a fiscal year: {text!r}")
+    era, western, english = match.groups()
+    year = _reiwa(era, text) if era is not None else int(western or english)
+    return _in_range(dt.date(year, 4, 1)).year
+
+
+def parse_start(text: str | None) -> dt.date:
+    """When something should start, as officers write it: any day or month `parse_date` reads,
+    a fiscal year (2027年度, 令和9年度, FY2027: its first day, 1 April), or a month with its fiscal
+    year as the pages show it (2027年4月（令和9年度）, April 2027 (FY2027)), which must agree.
+    Raises ValueError."""
+    raw = _normalize(text)
+    labelled = _WITH_FISCAL_YEAR.match(raw)
+    if labelled:
+        day = parse_start(labelled[1])
+        if fiscal_year(day) != parse_fiscal_year(labelled[2]):
+            raise ValueError(f"the fiscal year does not match the month: {text!r}")
+        return day
+    if _FISCAL_YEAR.match(raw):
+        return dt.date(parse_fiscal_year(raw), 4, 1)
+    return parse_date(raw)
+
 
 
 def _in_range(day: dt.date) -> dt.date:

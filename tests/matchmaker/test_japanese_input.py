@@ -10,8 +10,10 @@ from matchmaker.japanese_input import (
     format_number,
     kpi_achieved,
     parse_date,
+    parse_fiscal_year,
     parse_months,
     parse_quantity,
+    parse_start,
     parse_yen,
 )
 
@@ -22,6 +24,9 @@ DATES = [
     ("2027年4月", dt.date(2027, 4, 1)), ("２０２７年４月", dt.date(2027, 4, 1)), ("2027/4", dt.date(2027, 4, 1)),
     ("2027-04", dt.date(2027, 4, 1)), ("令和9年4月", dt.date(2027, 4, 1)), ("令和9年4月15日", dt.date(2027, 4, 15)),
     ("令和元年5月1日", dt.date(2019, 5, 1)), ("R9.4.1", dt.date(2027, 4, 1)), ("Ｒ９年４月", dt.date(2027, 4, 1)),
+    # English, as the English pages write a month and as people write a day
+    ("April 2027", dt.date(2027, 4, 1)), ("Apr. 2027", dt.date(2027, 4, 1)), ("1 April 2027", dt.date(2027, 4, 1)),
+    ("April 15, 2027", dt.date(2027, 4, 15)), ("sept 2027", dt.date(2027, 9, 1)),
 ]
 
 
@@ -31,10 +36,35 @@ def test_dates(text, value) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "来年", "2027年13月", "2027/2/30", "27/4/1", "令和9年", "2027",
-                                  "9999-12-31", "0001-01-01", "1999年4月", "²⁰²⁷-04-01", "2027-٠٤-01", "2027年⑫月"])
+                                  "9999-12-31", "0001-01-01", "1999年4月", "²⁰²⁷-04-01", "2027-٠٤-01", "2027年⑫月",
+                                  "2027年度", "Aprile 2027", "1 April 15, 2027", "April 31, 2027"])
 def test_not_dates(text) -> None:
     with pytest.raises(ValueError):
         parse_date(text)
+
+
+# A "when" (開始希望時期): any date, a fiscal year (its first day), or the month as the pages show it.
+STARTS = [("2027年度", dt.date(2027, 4, 1)), ("２０２７年度", dt.date(2027, 4, 1)), ("令和9年度", dt.date(2027, 4, 1)),
+          ("令和９年度", dt.date(2027, 4, 1)), ("R9年度", dt.date(2027, 4, 1)), ("FY2027", dt.date(2027, 4, 1)),
+          ("令和元年度", dt.date(2019, 4, 1)), ("2027年4月（令和9年度）", dt.date(2027, 4, 1)),
+          ("2028年2月（令和9年度）", dt.date(2028, 2, 1)), ("April 2027 (FY2027)", dt.date(2027, 4, 1)),
+          ("2027年4月", dt.date(2027, 4, 1)), ("2027-06-15", dt.date(2027, 6, 15))]
+
+
+@pytest.mark.parametrize(("text", "value"), STARTS)
+def test_starts(text, value) -> None:
+    assert parse_start(text) == value
+
+
+@pytest.mark.parametrize("text", ["2027年4月（令和8年度）", "2028年4月（令和9年度）", "April 2027 (FY2026)", "2027年4月（来年）",
+                                  "1999年度", "令和0年度", "2027年度度", "年度", "FY27"])
+def test_not_starts(text) -> None:
+    with pytest.raises(ValueError):
+        parse_start(text)
+
+
+def test_a_fiscal_year_is_named_by_the_year_its_april_is_in() -> None:
+    assert parse_fiscal_year("令和9年度") == parse_fiscal_year("2027年度") == parse_fiscal_year("fy 2027") == 2027
 
 
 MONTHS = [("3", 3), ("３", 3), ("3か月", 3), ("３か月", 3), ("3ヶ月", 3), ("3ヵ月", 3), ("3カ月", 3), ("3カ月間", 3),

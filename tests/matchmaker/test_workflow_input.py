@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -118,3 +119,19 @@ def test_shortlisting_lands_on_the_message(demo_app) -> None:
     answer = client.post(f"/challenges/{challenge_id}/shortlist", data={"technology_id": technology_id})
     assert answer.headers["Location"].endswith("#messages")
     assert 'id="messages"' in client.get(answer.headers["Location"]).text
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("令和9年度", "2027-04-01"), ("２０２７年度", "2027-04-01"),
+                                              ("2028年2月（令和9年度）", "2028-02-01")])
+def test_an_issue_starting_in_a_fiscal_year_or_as_the_page_shows_it(demo_app, typed: str, saved: str) -> None:
+    """Officers plan by fiscal year (年度), and copy what the issue page shows back into the form."""
+    from models import Challenge
+
+    from .web import challenge_form
+
+    client = login(demo_app.test_client(), "officer")
+    created = client.post("/challenges/new", data=challenge_form(title="年度の開始時期", desired_start=typed))
+    assert created.status_code == 302, created.text[:2000]
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    assert str(session.scalar(select(Challenge.desired_start).where(Challenge.title == "年度の開始時期"))) == saved
+    session.close()
