@@ -62,11 +62,11 @@ def parse_date(text: str | None) -> dt.date:
         return _in_range(dt.date(int(compact[1]), int(compact[2]), int(compact[3])))
     english = _ENGLISH_DATE.match(raw)
     if english:
-        day_before, name, day_after, western = english.groups()
-        month = _MONTH_NAMES.get(name.casefold())
-        if month is None or (day_before and day_after):
+        day_before, name, day_after, english_year = english.groups()
+        named = _MONTH_NAMES.get(name.casefold())
+        if named is None or (day_before and day_after):
             raise ValueError(f"not a date: {text!r}")
-        return _in_range(dt.date(int(western), month, int(day_before or day_after or 1)))
+        return _in_range(dt.date(int(english_year), named, int(day_before or day_after or 1)))
     match = _DATE.match(raw)
     if match is None:
         raise ValueError(f"not a date: {text!r}")
