@@ -391,3 +391,15 @@ def mark_notifications_read(session: Session, *, actor: User) -> int:
     for notification in unread:
         notification.read_at = utcnow()
     return len(unread)
+
+
+def open_notification(session: Session, notification_id: int, *, actor: User) -> Notification:
+    """One of the actor's own notifications, marked read: they followed its link from the inbox.
+    Anyone else's is NotFound (whether it exists is not revealed)."""
+    require(actor, Permission.INBOX_VIEW)
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != actor.id:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification

@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from models import Stage
+from models import Notification, Stage
 
-from .. import dashboard_charts, rollout, tabular
+from .. import dashboard_charts, notifications, rollout, tabular
 from ..actions import messages, workflow
 from ..actions.catalogue import get_challenge, get_technology
 from ..db import get_session
 from ..forms import ButtonForm, MessageForm, ProposeForm, RolloutForm
 from ..japanese_input import parse_date
-from ..parsing import NotANumber, parse_int
+from ..parsing import NotANumber, is_safe_next, parse_int
 from ..policies import Permission, can
 from ..queries import dashboard as dashboard_figures
 from ..queries import dashboard_lists
@@ -186,6 +186,20 @@ def mark_read():  # type: ignore[no-untyped-def]
     user = h.actor_with(Permission.INBOX_VIEW)
     return submit(ButtonForm(), lambda: workflow.mark_notifications_read(get_session(), actor=user),
                   done=lambda _count: url_for("projects.inbox"))
+
+
+@bp.post("/inbox/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int):  # type: ignore[no-untyped-def]
+    """Follow a notification's link and mark it read (a POST: reading it changes it)."""
+    user = h.actor_with(Permission.INBOX_VIEW)
+    return submit(ButtonForm(), lambda: workflow.open_notification(get_session(), notification_id, actor=user),
+                  done=_notification_target)
+
+
+def _notification_target(opened: Notification) -> str:
+    path = notifications.link_path(opened.kind, opened.params or {}, opened.project_id)
+    return path if is_safe_next(path) else url_for("projects.inbox")
 
 
 def _dashboard_period() -> tuple[dashboard_figures.Period, dict[str, str], list[str]]:

@@ -223,3 +223,44 @@ def test_a_decision_made_meanwhile_is_reported_and_an_unknown_application_is_404
     assert (confirm.status_code, approved.status_code, late.status_code, unknown.status_code) == (200, 302, 409, 404)
     assert "この申請は既に審査済みです" in late.text
     assert _read(demo_app, lambda s: s.get(Organization, organization_id).membership_status.value) == "approved"
+
+
+def _unread_of(demo_app, email_start: str) -> list[Notification]:
+    return _read(demo_app, lambda s: list(s.scalars(
+        select(Notification).join(User, User.id == Notification.user_id)
+        .where(User.email.like(f"{email_start}%"), Notification.read_at.is_(None)).order_by(Notification.id))))
+
+
+def test_following_a_notification_opens_its_page_and_marks_only_it_read(demo_app) -> None:
+    officer = login(demo_app.test_client(), "officer")
+    unread = [n for n in _unread_of(demo_app, "officer.kawachinagano") if n.project_id is not None]
+    assert len(unread) >= 2
+    inbox = officer.get("/inbox").text
+    assert f'action="/inbox/{unread[0].id}/open"' in inbox  # an unread one opens through the POST
+
+    opened = officer.post(f"/inbox/{unread[0].id}/open")
+
+    assert opened.status_code == 302 and opened.headers["Location"] == f"/projects/{unread[0].project_id}"
+    still_unread = {n.id for n in _unread_of(demo_app, "officer.kawachinagano")}
+    assert unread[0].id not in still_unread and unread[1].id in still_unread
+    inbox = officer.get("/inbox").text
+    assert f'action="/inbox/{unread[0].id}/open"' not in inbox and f'href="/projects/{unread[0].project_id}"' in inbox
+
+
+@pytest.mark.parametrize("whose", ["another person's", "missing", "past 2^63"])
+def test_a_notification_that_is_not_yours_cannot_be_opened(demo_app, whose: str) -> None:
+    others = _unread_of(demo_app, "coordinator@")
+    notification_id = {"another person's": others[0].id, "missing": 10**6, "past 2^63": 2**64}[whose]
+    officer = login(demo_app.test_client(), "officer")
+
+    response = officer.post(f"/inbox/{notification_id}/open")
+
+    assert response.status_code == 404
+    assert others[0].id in {n.id for n in _unread_of(demo_app, "coordinator@")}  # untouched
+
+
+def test_opening_a_notification_is_a_post(demo_app) -> None:
+    officer = login(demo_app.test_client(), "officer")
+    unread = _unread_of(demo_app, "officer.kawachinagano")
+    assert officer.get(f"/inbox/{unread[0].id}/open").status_code == 405
+    assert unread[0].id in {n.id for n in _unread_of(demo_app, "officer.kawachinagano")}
