@@ -63,7 +63,7 @@ def company():  # type: ignore[no-untyped-def]
     pairs = match_service().pairs(session, organization_id=user.organization_id, top=15)
     return render_template(
         "home/company.html", organization=user.organization, technologies=technologies, pairs=pairs,
-        waiting=projects.waiting(session, user),
+        waiting=projects.waiting(session, user), invitations=reads.pending_invitations(session, user),
         municipalities=people.municipalities_by_id(session, [int(p.municipality) for p in pairs]),
         challenges=reads.challenges_by_id(session, user, [int(c.challenge_id) for p in pairs for c in p.contributions]),
         technology_titles={t.id: t.title for t in technologies})

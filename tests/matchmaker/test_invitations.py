@@ -184,3 +184,24 @@ def test_an_invitation_mail_links_to_the_issue() -> None:
                                        base_url="https://matching.example.jp")
 
     assert "https://matching.example.jp/challenges/7" in body and "invites you to propose" in body
+
+
+def test_an_invitation_counts_as_waiting_on_the_company_home_and_in_the_inbox(demo_app) -> None:
+    ids = _ids(demo_app)
+    company = login(demo_app.test_client(), "member_mimamori")
+
+    def waiting(page: str) -> tuple[int, str]:
+        heading = page.split('id="waiting-title">', 1)[1].split("</h2>", 1)[0]
+        return int(heading.split("（", 1)[1].split("件", 1)[0]), page.split('id="waiting-title"', 1)[1].split("</section>", 1)[0]
+
+    home_before, _ = waiting(company.get("/company").text)
+    inbox_before, _ = waiting(company.get("/inbox").text)
+    officer = login(demo_app.test_client(), "officer")
+    officer.post(f"/challenges/{ids['issue']}/invitations", data={"technology_id": str(ids["mimamori_tech"]), "message": ""})
+
+    home_after, home_list = waiting(company.get("/company").text)
+    inbox_after, inbox_list = waiting(company.get("/inbox").text)
+
+    assert (home_after, inbox_after) == (home_before + 1, inbox_before + 1)
+    for shown in (home_list, inbox_list):
+        assert f'href="/challenges/{ids["issue"]}"' in shown and "提案の招待" in shown
