@@ -150,13 +150,22 @@ def _read_pid(path: Path) -> int | None:
 
 
 def _answering(socket_directory: Path) -> bool:
-    with sockets.socket(sockets.AF_UNIX) as connection:
-        connection.settimeout(1)
-        try:
-            connection.connect(str(socket_directory / ".s.PGSQL.5432"))
-        except OSError:
-            return False
-    return True
+    # Through the directory's descriptor: a Unix socket path is limited to 108 bytes, and a
+    # cluster made under a long temporary directory would otherwise never seem to answer.
+    try:
+        directory = os.open(socket_directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        with sockets.socket(sockets.AF_UNIX) as connection:
+            connection.settimeout(1)
+            try:
+                connection.connect(f"/proc/self/fd/{directory}/.s.PGSQL.5432")
+            except OSError:
+                return False
+        return True
+    finally:
+        os.close(directory)
 
 
 def reap_abandoned_clusters(binaries: Path, parent: Path, *, grace: float = 600) -> list[Path]:
