@@ -159,11 +159,20 @@ def update_challenge(session: Session, challenge_id: int, data: ChallengeInput, 
     _check_version(challenge, expected_version)
     before = challenge_snapshot(challenge)
     _apply_challenge(session, challenge, data)
+    after = challenge_snapshot(challenge)
+    confirmed_before = challenge.confirmed_at
     if challenge.status is ChallengeStatus.OPEN:
         challenge.confirmed_at = utcnow()  # an officer who edits the issue has looked at it: it is current
     session.flush()
-    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:update",
-                  before=before, after=challenge_snapshot(challenge))
+    if after != before:
+        record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:update",
+                      before=before, after=after)
+    elif challenge.confirmed_at != confirmed_before:
+        # Saved unchanged: the history says what happened (still current), not an edit that changed nothing.
+        record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id,
+                      action="challenge:reconfirm",
+                      before={"confirmed_at": confirmed_before.isoformat() if confirmed_before else None},
+                      after={"confirmed_at": challenge.confirmed_at.isoformat() if challenge.confirmed_at else None})
     return challenge
 
 
@@ -290,8 +299,10 @@ def update_technology(session: Session, technology_id: int, data: TechnologyInpu
     before = technology_snapshot(technology)
     _apply_technology(session, technology, data)
     session.flush()
-    record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
-                  action="technology:update", before=before, after=technology_snapshot(technology))
+    after = technology_snapshot(technology)
+    if after != before:  # a save that changed nothing is not an edit in the history
+        record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
+                      action="technology:update", before=before, after=after)
     return technology
 
 

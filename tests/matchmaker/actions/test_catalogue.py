@@ -56,3 +56,46 @@ def test_the_edit_form_neither_shows_nor_applies_a_status(app) -> None:
     session.expire_all()
     assert session.get(type(challenge), challenge.id).status is ChallengeStatus.CLOSED
     session.close()
+
+
+def _unchanged_input(challenge) -> catalogue.ChallengeInput:
+    return catalogue.ChallengeInput(title=challenge.title, description=challenge.description,
+                                    field_keys=[f.key for f in challenge.fields], target=challenge.target or "",
+                                    budget_range=challenge.budget_range.value, desired_start=challenge.desired_start,
+                                    available_data=challenge.available_data or "")
+
+
+def test_saving_an_open_issue_unchanged_is_recorded_as_confirming_it_not_as_an_edit(db_session) -> None:
+    municipality = factories.municipality(db_session, "堺市")
+    challenge = factories.make_challenge(db_session, municipality)
+    officer = factories.make_user(db_session, Role.MUNICIPAL_OFFICER, municipality=municipality)
+
+    catalogue.update_challenge(db_session, challenge.id, _unchanged_input(challenge), actor=officer,
+                               expected_version=challenge.version)
+
+    actions = list(db_session.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == challenge.id)))
+    assert actions == ["challenge:reconfirm"]
+
+
+def test_saving_a_closed_issue_unchanged_records_nothing(db_session) -> None:
+    challenge, officer = _closed_issue_and_officer(db_session)
+
+    catalogue.update_challenge(db_session, challenge.id, _unchanged_input(challenge), actor=officer,
+                               expected_version=challenge.version)
+
+    assert db_session.scalar(select(AuditEvent).where(AuditEvent.entity_id == challenge.id)) is None
+
+
+def test_every_recorded_action_has_a_name_people_can_read() -> None:
+    """The history pages name each action; one without a label would show as a bare 「変更」."""
+    import re
+    from pathlib import Path
+
+    from matchmaker.reference_labels import ACTION_LABELS
+
+    source = "\n".join(p.read_text() for p in (Path(__file__).parents[3] / "matchmaker").rglob("*.py"))
+    recorded = set(re.findall(r'action="([a-z_]+:[a-z_]+)"', source))
+    named_elsewhere = {"challenge:status"}  # named with its new status
+
+    assert len(recorded) > 20
+    assert recorded - named_elsewhere - set(ACTION_LABELS) == set()
