@@ -123,3 +123,12 @@ def test_the_english_dashboard_names_fiscal_years_and_municipalities_in_english(
     assert "FY2025" in html
     assert "Kawachinagano" in html
     assert _read(demo_app, lambda s: s.scalar(select(Challenge.id))) is not None
+
+
+@pytest.mark.parametrize(("who", "scope"), [
+    ("coordinator", "対象は担当分野（"), ("officer", "対象は河内長野市が関わるプロジェクトです。"),
+    ("member", "対象はなにわモビリティ株式会社が関わるプロジェクトです。"), ("admin", "対象はすべてのプロジェクトです。")])
+def test_the_dashboard_says_whose_projects_it_counts(demo_app, who: str, scope: str) -> None:
+    html = login(demo_app.test_client(), who).get("/dashboard").text
+
+    assert scope in html
