@@ -73,3 +73,32 @@ def test_the_dashboard_names_municipalities_in_english(demo_app) -> None:
     client = _english(login(demo_app.test_client(), "coordinator"))
     table = client.get("/dashboard/by_municipality.csv").data.decode("utf-8-sig")
     assert "Kawachinagano" in table and "河内長野市" not in table
+
+
+def test_an_organisation_page_in_english_has_no_kana_reading(demo_app) -> None:
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    organization = session.scalar(select(Organization).where(Organization.name == "なにわモビリティ株式会社"))
+    reading, organization_id = organization.name_kana, organization.id
+    session.close()
+    client = login(demo_app.test_client(), "officer")
+
+    japanese = client.get(f"/organizations/{organization_id}").text
+    english = _english(client).get(f"/organizations/{organization_id}").text
+
+    assert reading and reading in japanese and reading not in english
+
+
+def test_an_invited_company_is_shown_with_english_brackets(demo_app) -> None:
+    from models import Challenge
+
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    challenge_id = session.scalar(select(Challenge.id).where(Challenge.title.like("ニュータウンの坂道%")))
+    technology_id = session.scalar(select(Technology.id).where(Technology.title.like("AIオンデマンド乗合交通%")))
+    session.close()
+    client = login(demo_app.test_client(), "officer")
+    client.post(f"/challenges/{challenge_id}/invitations", data={"technology_id": str(technology_id), "message": ""})
+
+    page = _english(client).get(f"/challenges/{challenge_id}").text
+    invited = page.split('id="invitations-title"', 1)[1].split("</section>", 1)[0]
+
+    assert "（" not in invited and "）" not in invited and " (" in invited
