@@ -204,4 +204,4 @@ def test_an_invitation_counts_as_waiting_on_the_company_home_and_in_the_inbox(de
 
     assert (home_after, inbox_after) == (home_before + 1, inbox_before + 1)
     for shown in (home_list, inbox_list):
-        assert f'href="/challenges/{ids["issue"]}"' in shown and "提案の招待" in shown
+        assert f'href="/challenges/{ids["issue"]}"' in shown and "提案への招待" in shown
