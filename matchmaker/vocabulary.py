@@ -13,6 +13,7 @@ canonical term is the pair's term.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Sequence
@@ -26,6 +27,19 @@ from scoring.text import DATA_DIR, TextAnalyzer
 
 BUILT_IN = DATA_DIR / "synonyms.tsv"
 BUILT_IN_KEY = "built-in"
+# Every list the analyser reads. A release that changes one of them (a light word added, a
+# synonym corrected) gives every vocabulary a new key: a saved state fitted with the old lists is
+# then refitted in the background with every text analysed again, instead of keeping the old
+# terms (refits otherwise reuse each text's cached tokens).
+WORD_LISTS = ("synonyms.tsv", "stopwords_ja.txt", "stopwords_en.txt", "brands.txt")
+
+
+@functools.cache
+def word_lists_key(directory: Path = DATA_DIR) -> str:
+    digest = hashlib.blake2b(digest_size=6)
+    for name in WORD_LISTS:
+        digest.update(name.encode() + b"\0" + (directory / name).read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _key(word: str) -> str:
@@ -72,12 +86,13 @@ def vocabulary_pairs(session: Session) -> list[tuple[str, str]]:
 
 
 def table_for(session: Session, directory: Path) -> tuple[Path, str]:
-    """The path of the table to fit with, and its key (BUILT_IN_KEY while no pair was added)."""
+    """The path of the table to fit with, and its key (BUILT_IN_KEY and the word lists' key while no
+    pair was added)."""
     pairs = vocabulary_pairs(session)
     if not pairs:
-        return BUILT_IN, BUILT_IN_KEY
+        return BUILT_IN, f"{BUILT_IN_KEY}-{word_lists_key()}"
     text = merged_table(BUILT_IN.read_text(encoding="utf-8"), pairs)
-    key = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    key = hashlib.blake2b(f"{word_lists_key()}\n{text}".encode(), digest_size=12).hexdigest()
     path = directory / f"synonyms-{key}.tsv"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)

@@ -26,3 +26,23 @@ def test_a_pair_across_two_groups_merges_them_under_the_first_term() -> None:
     groups = _groups(merged_table(BUILT_IN, [("児童", "シニア")]))
 
     assert groups == [["子ども", "児童", "高齢者", "シニア", "elderly"]]
+
+
+def test_a_changed_word_list_gives_a_new_vocabulary_key(tmp_path) -> None:
+    """A release that adds a light word must not leave saved states with the old terms: the key
+    (saved beside a state, compared at load) moves, and a moved key asks for a refit."""
+    import shutil
+
+    from matchmaker.vocabulary import WORD_LISTS, word_lists_key
+    from scoring.text import DATA_DIR
+
+    for name in WORD_LISTS:
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    before = word_lists_key(tmp_path)
+    assert word_lists_key(DATA_DIR) == before  # content, not place
+
+    word_lists_key.cache_clear()
+    with (tmp_path / "stopwords_ja.txt").open("a", encoding="utf-8") as words:
+        words.write("新語\n")
+
+    assert word_lists_key(tmp_path) != before
