@@ -6,7 +6,7 @@ from scoring import MatchEngine, TextAnalyzer
 from scoring.explain import explain
 from scoring.text import DATA_DIR
 
-LIGHT = ["場所", "情報", "地域", "検討", "仕組み", "する", "なる", "知る", "行う"]
+LIGHT = ["場所", "情報", "地域", "検討", "仕組み", "する", "なる", "知る", "行う", "費用", "初期", "確認", "把握", "推進", "実現"]
 
 
 def _all_terms(analyzer: TextAnalyzer, text: str) -> set[str]:
