@@ -25,6 +25,7 @@ from ..queries import dashboard as dashboard_figures
 from ..queries import dashboard_lists
 from ..queries import events as event_figures
 from ..queries import projects as reads
+from ..queries import questions as question_reads
 from ..queries.catalogue import own_technologies, pending_invitations
 from ..security import accepts_uploads, value_ids
 from ..workflow_forms import KPI_ROWS, MoveForm, blank_forms, form_for, move_tone, offered_order
@@ -175,8 +176,10 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
 def inbox():  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor_with(Permission.INBOX_VIEW)
+    unanswered, unanswered_total = question_reads.unanswered(session, user)
     return render_template("projects/inbox.html", waiting=reads.waiting(session, user),
                            invitations=pending_invitations(session, user),
+                           questions=unanswered, questions_total=unanswered_total,
                            notifications=reads.notifications(session, user))
 
 

@@ -191,3 +191,38 @@ def test_bad_question_input_is_a_4xx_and_nothing_is_saved(demo_app) -> None:
     session = demo_app.extensions["sqlalchemy_sessionmaker"]()
     assert session.scalar(select(func.count(Question.id))) == 0
     session.close()
+
+
+# who finds the question among the things waiting for them, until it is answered
+WAITING_FOR = {"officer": True, "other_officer": False, "coordinator": True, "other_coordinator": False,
+               "asker": False, "admin": False}
+
+
+@pytest.mark.parametrize(("who", "waits"), WAITING_FOR.items())
+def test_an_unanswered_question_waits_for_those_who_answer_it(db_session, who: str, waits: bool) -> None:
+    from matchmaker.queries import questions as reads
+
+    w = _world(db_session)
+    question = questions.ask(db_session, w["challenge"].id, actor=w["asker"], body="運行時間は？")
+    db_session.flush()
+
+    shown, total = reads.unanswered(db_session, w[who])
+    assert ([q.id for q in shown], total) == (([question.id], 1) if waits else ([], 0))
+
+    questions.answer(db_session, question.id, actor=w["officer"], text="7時から19時です。",
+                     expected_version=question.version)
+    db_session.flush()
+    assert reads.unanswered(db_session, w[who]) == ([], 0)
+
+
+def test_the_officer_home_and_inbox_list_the_question_to_answer(app, db_session) -> None:
+    w = _world(db_session)
+    questions.ask(db_session, w["challenge"].id, actor=w["asker"], body="運行時間は？")
+    db_session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": w["officer"].email, "password": factories.PASSWORD})
+
+    for page in (client.get("/municipality").text, client.get("/inbox").text):
+        waiting = page.split('id="waiting-title"', 1)[1].split("</section>", 1)[0]
+        assert "（1件）" in waiting.split("</h2>", 1)[0]
+        assert f'/challenges/{w["challenge"].id}#questions' in waiting and "運行時間は？" in waiting
