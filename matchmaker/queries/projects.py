@@ -110,6 +110,10 @@ class ProjectPage:
     origin: Project | None
     rollouts: list[Project]
     messages: list[ProjectMessage]
+    # The project this one rolls out, when the reader may not open it (another municipality's):
+    # what it achieved (stage, evaluation, KPI results) is what a rollout is decided on, so that
+    # much is shown; its conversation and files are not.
+    origin_outcome: Project | None = None
 
 
 def project_page(session: Session, project_id: int, actor: User) -> ProjectPage:
@@ -121,10 +125,11 @@ def project_page(session: Session, project_id: int, actor: User) -> ProjectPage:
         selectinload(Project.changes).selectinload(ProjectStageChange.actor),
         selectinload(Project.rollouts).options(*project_policy.LOAD_PARTS))).one()
     origin = project.origin if project.origin is not None and project_policy.can_view(actor, project.origin) else None
+    outcome = project.origin if project.origin is not None and origin is None else None
     rollouts = [r for r in project.rollouts if project_policy.can_view(actor, r)]
     # Whoever may open the project reads its messages (the attachments' bytes stay unloaded).
     messages = list(session.scalars(
         select(ProjectMessage).where(ProjectMessage.project_id == project.id)
         .options(selectinload(ProjectMessage.author), selectinload(ProjectMessage.attachments))
         .order_by(ProjectMessage.created_at, ProjectMessage.id)))
-    return ProjectPage(project, workflow.available_moves(project, actor), origin, rollouts, messages)
+    return ProjectPage(project, workflow.available_moves(project, actor), origin, rollouts, messages, outcome)

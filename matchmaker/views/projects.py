@@ -85,6 +85,7 @@ def _project_page(project_id: int, failed: MoveForm | None = None, message_form:
         failed.version.data = page.project.version
         forms[failed.move.name] = failed
     return render_template("projects/show.html", project=page.project, origin=page.origin, rollouts=page.rollouts,
+                           origin_outcome=page.origin_outcome,
                            moves=offered_order(page.moves), move_tone=move_tone, forms=forms, failed=failed.move.name if failed else None, failed_form=failed,
                            KPI_ROWS=KPI_ROWS, messages=page.messages,
                            message_form=message_form or MessageForm(formdata=None))

@@ -105,3 +105,33 @@ def test_coordinator_of_the_field_finds_the_pilot_request_in_the_inbox(demo_app)
     inbox = login(demo_app.test_client(), "coordinator").get("/inbox").text
 
     assert f"{SECRET}（横展開）" in inbox
+
+
+def test_the_receiving_officer_sees_what_the_rolled_out_project_achieved_but_not_its_conversation(demo_app) -> None:
+    """横展開: 豊中市 is asked to adopt 河内長野市's implemented project. Its officer may not open that
+    project, but reads its outcome (stage, evaluation, KPI results) on the rollout's page."""
+    from models import Municipality, ProjectKpi, ProjectMessage, User
+
+    challenge_id, technology_id = _add_catalogue(demo_app)
+    session = demo_app.extensions["sqlalchemy_sessionmaker"]()
+    challenge, technology = session.get(Challenge, challenge_id), session.get(Technology, technology_id)
+    origin = factories.make_project(session, challenge, technology, stage=Stage.IMPLEMENTED, title=SECRET,
+                                    evaluation_summary="見守り登録者の異変を平均2日早く発見できた")
+    origin.kpis = [ProjectKpi(name="早期発見の件数", unit="件", baseline=2, target=10, result=14)]
+    author = session.scalar(select(User).where(User.email.like("officer.kawachinagano%")))
+    session.add(ProjectMessage(project_id=origin.id, author_id=author.id, body="内部の相談メモ"))
+    rollout = factories.make_project(session, challenge, technology, stage=Stage.PROPOSED, origin=origin,
+                                     title="豊中市への横展開")
+    rollout.municipalities = [session.scalar(select(Municipality).where(Municipality.name == "豊中市"))]
+    session.commit()
+    origin_id, rollout_id = origin.id, rollout.id
+    session.close()
+    receiving = login(demo_app.test_client(), "officer_toyonaka")
+
+    page = receiving.get(f"/projects/{rollout_id}").text
+
+    assert receiving.get(f"/projects/{origin_id}").status_code == 404
+    outcome = page.split('id="origin-outcome"', 1)[1].split("</section>", 1)[0]
+    assert SECRET in outcome and "見守り登録者の異変を平均2日早く発見できた" in outcome
+    assert "早期発見の件数" in outcome and "14" in outcome and "達成" in outcome
+    assert "内部の相談メモ" not in page and f'href="/projects/{origin_id}"' not in page
