@@ -104,11 +104,18 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
             docs = [side.docs[p] for p in positions.tolist()]
             documents[name] = [dataclasses.asdict(doc) for doc in docs]
             offsets = [tokens_file.tell()]
+            # Tokens still as loaded are copied as stored: reading them through the cache would
+            # build every document's tokens as objects in this process and keep them (a snapshot
+            # by a web worker at national scale kept about 600 MB that way, per worker).
+            stored = getattr(engine.token_cache_, "stored", None)
             for doc in docs:
-                tokens = engine.tokens(name, doc.id)
-                tokens_file.write(json.dumps({"digest": tokens.digest, "terms": list(tokens.terms),
-                                              "surfaces": tokens.surfaces, "parts": list(tokens.parts)},
-                                             ensure_ascii=False).encode())
+                record = stored((name, doc.id)) if stored is not None else None
+                if record is None:
+                    tokens = engine.tokens(name, doc.id)
+                    record = json.dumps({"digest": tokens.digest, "terms": list(tokens.terms),
+                                         "surfaces": tokens.surfaces, "parts": list(tokens.parts)},
+                                        ensure_ascii=False).encode()
+                tokens_file.write(record)
                 offsets.append(tokens_file.tell())
             np.save(staging / f"tokens-{name}.npy", np.asarray(offsets, dtype=np.int64))
     (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
@@ -174,6 +181,13 @@ class _LazyTokens(dict[tuple[str, str], CachedTokens]):
 
     def __contains__(self, key: object) -> bool:
         return dict.__contains__(self, key) or key in self._where
+
+    def stored(self, key: tuple[str, str]) -> bytes | None:
+        """The record as saved, when this process has not read or replaced it (None otherwise)."""
+        if dict.__contains__(self, key) or key not in self._where:
+            return None
+        start, end = self._where[key]
+        return bytes(self._bytes[start:end])
 
 
 def load(directory: str | os.PathLike[str], analyzer=None) -> MatchEngine:  # type: ignore[no-untyped-def]

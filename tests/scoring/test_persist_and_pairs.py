@@ -59,3 +59,24 @@ def test_a_company_counts_with_its_best_technology_per_challenge(engine) -> None
     challenge_ids = [c.challenge_id for c in pair.contributions]
     assert len(challenge_ids) == len(set(challenge_ids))
     assert pair.contributions[0] == max(pair.contributions, key=lambda c: c.score)
+
+
+def test_saving_a_loaded_state_copies_its_tokens_without_reading_them_into_memory(engine, tmp_path) -> None:
+    """A snapshot by a worker that loaded the state: the tokens it never read are copied as
+    stored (reading them would keep every document's tokens as objects in that worker), and
+    the tokens of a document changed since are saved as they are now."""
+    save(engine, tmp_path / "first")
+    loaded = load(tmp_path / "first", engine.analyzer_)
+    changed = TechnologyDoc("t001", "高齢者の見守りサービス", "安否確認を行う", company="X社")
+    loaded.upsert_technology(changed)
+
+    save(loaded, tmp_path / "second")
+
+    assert dict.__len__(loaded.token_cache_) == 1  # only the changed document was analysed
+    again = load(tmp_path / "second", engine.analyzer_)
+    for doc in engine.live_technologies():
+        if doc.id != "t001":
+            assert again.tokens("technology", doc.id) == engine.tokens("technology", doc.id)
+    for doc in engine.live_challenges():
+        assert again.tokens("challenge", doc.id) == engine.tokens("challenge", doc.id)
+    assert again.tokens("technology", "t001") == loaded.tokens("technology", "t001") != engine.tokens("technology", "t001")
