@@ -14,6 +14,7 @@ answers without rankings and asks the job worker for a refit, which never runs i
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import logging
@@ -341,16 +342,26 @@ class MatchService:
         """
         if self.sync(session) is None:
             return False
-        with self._apply_lock:  # engine and mark must not move while they are written
-            engine, mark, saved = self._engine, self._mark, self._read_marker()
-            vocabulary = self._vocabulary
-            if engine is None or mark is None:
+        # One process saves at a time; the others skip (the saved state will cover their changes, or
+        # their next snapshot does). Every gunicorn worker forked from a warmed master asks for a
+        # snapshot on its first sync, and at national scale each save costs seconds of CPU and
+        # hundreds of MB while it runs.
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.state_path.with_name(self.state_path.name + "-snapshot.lock"), "a+b") as lock:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
                 return False
-            if saved is not None and saved.database_id == mark.database_id and \
-                    0 <= mark.position - saved.position < min_changes:
-                return False
-            self._save(engine, mark, vocabulary)
-            return True
+            with self._apply_lock:  # engine and mark must not move while they are written
+                engine, mark, saved = self._engine, self._mark, self._read_marker()
+                vocabulary = self._vocabulary
+                if engine is None or mark is None:
+                    return False
+                if saved is not None and saved.database_id == mark.database_id and \
+                        0 <= mark.position - saved.position < min_changes:
+                    return False
+                self._save(engine, mark, vocabulary)
+                return True
 
     def _ask_for_refit(self, engine: MatchEngine | None = None) -> None:
         """Ask the job worker for a refit: at most every 30 s without a state, once per engine that grew."""

@@ -323,3 +323,28 @@ def test_a_worker_forked_after_a_newer_state_was_saved_maps_it_instead_of_the_ma
     assert requested == []  # the master's deferred snapshot request was not replayed
     assert service._mark == saved  # started from the saved state: nothing replayed since boot
     assert again is not None
+
+
+def test_a_snapshot_is_skipped_while_another_process_saves_one(demo_app) -> None:
+    import fcntl
+
+    from matchmaker import jobs
+
+    _refit(demo_app)
+    demo_app.config["SNAPSHOT_MIN_CHANGES"] = 1
+    with demo_app.extensions["sqlalchemy_write_sessionmaker"]() as session:
+        challenge = session.scalar(select(Challenge).where(Challenge.title.like("ニュータウンの坂道%")))
+        challenge.target += "（更新）"
+        session.commit()
+    service = demo_app.extensions["match_service"]
+    saved_before = service._read_marker()
+
+    lock_path = service.state_path.with_name(service.state_path.name + "-snapshot.lock")
+    with open(lock_path, "a+b") as other_process:  # a lock another process holds (flock is per open file)
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        jobs.snapshot(demo_app)
+        while_held = service._read_marker()
+    jobs.snapshot(demo_app)
+
+    assert while_held == saved_before
+    assert service._read_marker().position > saved_before.position
