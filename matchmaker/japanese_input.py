@@ -38,8 +38,8 @@ _MONTH_NAMES = {name: number for number, names in enumerate(
 _ENGLISH_DATE = re.compile(r"^(?:(\d{1,2})\s+)?([a-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$", re.IGNORECASE)
 # A fiscal year (April to March): 2027年度, 令和9年度, R9年度, FY2027.
 _FISCAL_YEAR = re.compile(r"^(?:(?:令和|r)\s*(\d{1,2}|元)\s*年|(\d{4})\s*年)\s*度$|^fy\s*(\d{4})$", re.IGNORECASE)
-# What the pages show for a start: 2027年4月（令和9年度）, April 2027 (FY2027).
-_WITH_FISCAL_YEAR = re.compile(r"^(.+?)\s*\(([^()]+)\)$")
+# Longer than any way of writing a day or a month: refused before any pattern looks at it.
+_MAX_TYPED = 40
 
 
 def _reiwa(era: str, text: str | None) -> int:
@@ -57,6 +57,8 @@ def parse_date(text: str | None) -> dt.date:
     Raises ValueError.
     """
     raw = _normalize(text)
+    if len(raw) > _MAX_TYPED:
+        raise ValueError(f"not a date: {raw[:_MAX_TYPED]!r}…")
     compact = _COMPACT.match(raw)
     if compact:
         return _in_range(dt.date(int(compact[1]), int(compact[2]), int(compact[3])))
@@ -77,7 +79,8 @@ def parse_date(text: str | None) -> dt.date:
 
 def parse_fiscal_year(text: str | None) -> int:
     """2027年度, 令和9年度, R9年度, FY2027 -> 2027 (the year its April falls in). Raises ValueError."""
-    match = _FISCAL_YEAR.match(_normalize(text))
+    raw = _normalize(text)
+    match = _FISCAL_YEAR.match(raw) if len(raw) <= _MAX_TYPED else None
     if match is None:
         raise ValueError(f"not a fiscal year: {text!r}")
     era, western, english = match.groups()
@@ -91,10 +94,14 @@ def parse_start(text: str | None) -> dt.date:
     year as the pages show it (2027年4月（令和9年度）, April 2027 (FY2027)), which must agree.
     Raises ValueError."""
     raw = _normalize(text)
-    labelled = _WITH_FISCAL_YEAR.match(raw)
-    if labelled:
-        day = parse_start(labelled[1])
-        if fiscal_year(day) != parse_fiscal_year(labelled[2]):
+    if len(raw) > _MAX_TYPED:
+        raise ValueError(f"not a date: {raw[:_MAX_TYPED]!r}…")
+    if raw.endswith(")"):
+        # What the pages show for a start, 2027年4月（令和9年度）: one label, split once (no pattern
+        # that backtracks over what someone pasted).
+        month, _, label = raw[:-1].rpartition("(")
+        day = parse_date(month.strip())
+        if fiscal_year(day) != parse_fiscal_year(label):
             raise ValueError(f"the fiscal year does not match the month: {text!r}")
         return day
     if _FISCAL_YEAR.match(raw):

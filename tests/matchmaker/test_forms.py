@@ -61,8 +61,10 @@ def test_too_long_input_names_the_limit_and_keeps_the_text(demo_app) -> None:
         ({"desired_start": "来年の春"}, "時期は 2027年4月、2027年度、令和9年4月、2027-04-01 のように入力してください"),
         ({"desired_start": "2027-02-30"}, "時期は 2027年4月、2027年度、令和9年4月、2027-04-01 のように入力してください"),
         ({"desired_start": "2027年4月（令和8年度）"}, "時期は 2027年4月、2027年度、令和9年4月、2027-04-01 のように入力してください"),
+        ({"desired_start": "2027年4月" + " (FY2027)" * 1200}, "時期は 2027年4月、2027年度、令和9年4月、2027-04-01 のように入力してください"),
     ],
-    ids=["no-field", "unknown-field", "unknown-budget", "not-a-date", "impossible-date", "disagreeing-fiscal-year"],
+    ids=["no-field", "unknown-field", "unknown-budget", "not-a-date", "impossible-date", "disagreeing-fiscal-year",
+         "pasted-labels"],
 )
 def test_challenge_form_explains_each_problem(demo_app, overrides, message) -> None:
     client = login(demo_app.test_client(), "officer")

@@ -57,7 +57,9 @@ def test_starts(text, value) -> None:
 
 
 @pytest.mark.parametrize("text", ["2027年4月（令和8年度）", "2028年4月（令和9年度）", "April 2027 (FY2026)", "2027年4月（来年）",
-                                  "1999年度", "令和0年度", "2027年度度", "年度", "FY27"])
+                                  "1999年度", "令和0年度", "2027年度度", "年度", "FY27",
+                                  "2027年4月（令和9年度）（令和9年度）", "2027年4月" + " (FY2027)" * 1200,
+                                  "2027年4月" + " " * 32_000 + "(FY2027)", "(FY2027)", "2027年4月()"])
 def test_not_starts(text) -> None:
     with pytest.raises(ValueError):
         parse_start(text)
