@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -59,6 +59,27 @@ class TechnologyInput:
     price_band: str = PriceBand.ON_REQUEST.value
     deployed_municipality_ids: Sequence[int] = field(default_factory=list)
     organization_id: int | None = None  # admins choose; members always act for their own
+
+
+# What an edit form changes: a save that changes none of them is not an edit in the history.
+_CHALLENGE_EDITED = ("title", "description", "target", "available_data", "fields", "budget_range", "desired_start")
+_TECHNOLOGY_EDITED = ("title", "description", "fields", "maturity", "price_band", "deployed_in")
+
+
+def _edited(instance: Any, names: Sequence[str]) -> bool:
+    """Whether any of these attributes changed since load (read before the flush, which resets it).
+    An empty text saved over a missing one (None → "") is no change."""
+    state = inspect(instance)
+    for name in names:
+        history = state.attrs[name].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if len(history.added) <= 1 and len(history.deleted) <= 1 and old in (None, "") and new in (None, ""):
+            continue  # None → "", or a never-set None set to None
+        return True
+    return False
 
 
 def challenge_snapshot(challenge: Challenge) -> dict[str, Any]:
@@ -159,14 +180,14 @@ def update_challenge(session: Session, challenge_id: int, data: ChallengeInput, 
     _check_version(challenge, expected_version)
     before = challenge_snapshot(challenge)
     _apply_challenge(session, challenge, data)
-    after = challenge_snapshot(challenge)
+    edited = _edited(challenge, _CHALLENGE_EDITED)
     confirmed_before = challenge.confirmed_at
     if challenge.status is ChallengeStatus.OPEN:
         challenge.confirmed_at = utcnow()  # an officer who edits the issue has looked at it: it is current
     session.flush()
-    if after != before:
+    if edited:
         record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:update",
-                      before=before, after=after)
+                      before=before, after=challenge_snapshot(challenge))
     elif challenge.confirmed_at != confirmed_before:
         # Saved unchanged: the history says what happened (still current), not an edit that changed nothing.
         record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id,
@@ -298,11 +319,11 @@ def update_technology(session: Session, technology_id: int, data: TechnologyInpu
     _check_version(technology, expected_version)
     before = technology_snapshot(technology)
     _apply_technology(session, technology, data)
+    edited = _edited(technology, _TECHNOLOGY_EDITED)
     session.flush()
-    after = technology_snapshot(technology)
-    if after != before:  # a save that changed nothing is not an edit in the history
+    if edited:  # a save that changed nothing is not an edit in the history
         record_change(session, actor=actor, entity_type="technology", entity_id=technology.id,
-                      action="technology:update", before=before, after=after)
+                      action="technology:update", before=before, after=technology_snapshot(technology))
     return technology
 
 

@@ -99,3 +99,37 @@ def test_every_recorded_action_has_a_name_people_can_read() -> None:
 
     assert len(recorded) > 20
     assert recorded - named_elsewhere - set(ACTION_LABELS) == set()
+
+
+def test_editing_only_the_description_of_an_open_issue_is_an_edit(db_session) -> None:
+    municipality = factories.municipality(db_session, "堺市")
+    challenge = factories.make_challenge(db_session, municipality)
+    officer = factories.make_user(db_session, Role.MUNICIPAL_OFFICER, municipality=municipality)
+    data = _unchanged_input(challenge)
+    data.description = challenge.description + "\n夜間の利用も知りたい。"
+
+    catalogue.update_challenge(db_session, challenge.id, data, actor=officer, expected_version=challenge.version)
+
+    actions = list(db_session.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == challenge.id)))
+    assert actions == ["challenge:update"]
+
+
+def test_saving_a_technology_unchanged_records_nothing_and_an_edit_records_one(db_session) -> None:
+    organization = factories.make_organization(db_session)
+    technology = factories.make_technology(db_session, organization)
+    member = factories.make_user(db_session, Role.COMPANY_MEMBER, organization=organization)
+
+    def data(description: str) -> catalogue.TechnologyInput:
+        return catalogue.TechnologyInput(title=technology.title, description=description,
+                                         field_keys=[f.key for f in technology.fields],
+                                         maturity=technology.maturity.value, price_band=technology.price_band.value)
+
+    catalogue.update_technology(db_session, technology.id, data(technology.description), actor=member,
+                                expected_version=technology.version)
+    unchanged = list(db_session.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == technology.id)))
+    catalogue.update_technology(db_session, technology.id, data(technology.description + "追記"), actor=member,
+                                expected_version=technology.version)
+
+    assert unchanged == []
+    assert list(db_session.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == technology.id))) == [
+        "technology:update"]
