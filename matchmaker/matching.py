@@ -262,7 +262,10 @@ class MatchService:
         with self._lock.writing():
             self._engine, self._mark, self._vocabulary = engine, mark, saved_vocabulary
         if saved_vocabulary != vocabulary:
-            # Fitted on an older vocabulary: it ranks (with the old terms) until a refit replaces it.
+            # Fitted on an older vocabulary (or older word lists, after a release): it ranks with
+            # the old terms until a refit replaces it, and this process switches to that state as
+            # soon as one is saved, wherever the refit ran.
+            self._vocabulary_changed = True
             self._ask_for_refit(engine)
         return True
 

@@ -129,3 +129,32 @@ def test_another_worker_process_switches_to_the_refitted_vocabulary(app, world) 
 
     assert before[0] == world["rival"]
     assert after[0] == world["near_miss"], (before, after)
+
+
+def test_a_worker_that_loaded_a_state_of_older_word_lists_switches_to_the_refitted_one(app, world) -> None:
+    """After a release that changes a word list, a worker loads the old state, asks for a refit,
+    and, when another process has saved the refitted state, ranks with it without a restart."""
+    import json
+
+    from matchmaker.vocabulary import current_key
+
+    _ranking(app, world["challenge"])  # worker a: fitted and saved with the current lists
+    service_a = app.extensions["match_service"]
+    marker = json.loads(service_a._marker_path.read_text())
+    service_a._marker_path.write_text(json.dumps({**marker, "vocabulary": "built-in"}))  # as an older release wrote it
+
+    worker_b = create_app(dict(app.config))
+    service_b = worker_b.extensions["match_service"]
+    service_b.request_refit = lambda: None  # the refit runs elsewhere (the job worker)
+    _ranking(worker_b, world["challenge"])
+    with worker_b.app_context():
+        session = worker_b.extensions["sqlalchemy_sessionmaker"]()
+        current = current_key(session, service_b._analyzers.directory)
+        loaded_with = service_b._vocabulary
+        with app.app_context():
+            service_a.rebuild(session)  # the job worker's refit saves a state on the current lists
+        session.close()
+    _ranking(worker_b, world["challenge"])
+
+    assert loaded_with == "built-in" != current
+    assert service_b._vocabulary == current
