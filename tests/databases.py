@@ -11,6 +11,7 @@ parallel test workers each run their own), and is stopped and deleted at the end
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
@@ -21,8 +22,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -131,22 +132,29 @@ CLUSTER_PREFIX = "matchmaker-pg-"
 OWNER_FILE = "owner.pid"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by another user
-        return True
-    return True
-
-
 def _read_pid(path: Path) -> int | None:
     try:
         first = path.read_text().split("\n", 1)[0].strip()
     except OSError:
         return None
     return int(first) if first.isascii() and first.isdigit() else None
+
+
+def _owner_holds(owner_file: Path) -> bool | None:
+    """Whether the run that made a cluster still holds its owner file's lock (None: no owner file).
+    A lock, not a pid: /dev/shm may be shared with runs in another PID namespace, whose pids mean
+    nothing here, but whose locks are the same kernel objects."""
+    try:
+        handle = owner_file.open("rb")
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return False
 
 
 def _answering(socket_directory: Path) -> bool:
@@ -168,33 +176,54 @@ def _answering(socket_directory: Path) -> bool:
         os.close(directory)
 
 
-def reap_abandoned_clusters(binaries: Path, parent: Path, *, grace: float = 600) -> list[Path]:
+def _serves(pid: int | None, data: Path) -> bool:
+    """Whether `pid` is, in this PID namespace, a server running in `data` (its working directory):
+    never signal a pid read from a file that another namespace wrote."""
+    if pid is None:
+        return False
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")).resolve() == data.resolve()
+    except OSError:
+        return False
+
+
+def _stop_server(binaries: Path, root: Path) -> bool:
+    try:
+        result = subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(root / "data"), "-m",
+                                                 "immediate", "stop"]), capture_output=True, check=False)
+    except OSError:
+        return False
+    return result.returncode == 0
+
+
+def reap_abandoned_clusters(binaries: Path, parent: Path, *, grace: float = 600,
+                            stop: Callable[[Path], bool] | None = None) -> list[Path]:
     """Stop and delete the clusters of test runs that were killed before they could clean up.
 
     A run killed with SIGKILL (an out-of-memory kill, a CI runner ending a job) cannot run its
     `finally`: its cluster stays in /dev/shm, which is memory, and every later run on the machine
-    starts with that much less (one CI run failed that way). A cluster is abandoned when the test
-    process that made it (its owner file) is gone and either its server still runs in this PID
-    namespace (an orphan: stopped first) or nothing has answered on its socket for `grace`
-    seconds. A server that answers but whose process is invisible here belongs to a run in another
-    PID namespace sharing /dev/shm, and one written to recently may be starting: both are kept.
+    starts with that much less (one CI run failed that way). A run holds a lock on its cluster's
+    owner file for as long as it lives; a cluster whose lock nobody holds is abandoned:
+    - its server, when still running here (its working directory is the cluster's), is stopped
+      first, and the cluster is kept if that fails;
+    - a server that answers but does not run here (another PID namespace) is left alone;
+    - without an owner file (a run older than owner files), a cluster is deleted only when
+      nothing answers on its socket and nothing was written to it for `grace` seconds.
     """
+    stop = stop or (lambda root: _stop_server(binaries, root))
     reaped = []
     for root in parent.glob(f"{CLUSTER_PREFIX}*"):
-        owner = _read_pid(root / OWNER_FILE)
-        if owner is not None and _alive(owner):
+        held = _owner_holds(root / OWNER_FILE)
+        if held:
             continue
-        server = _read_pid(root / "data" / "postmaster.pid")
-        if _answering(root / "socket"):
-            if server is None or not _alive(server):
-                continue
-            with suppress(OSError):
-                subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(root / "data"), "-m",
-                                                "immediate", "stop"]), capture_output=True, check=False)
-        else:
+        answering = _answering(root / "socket")
+        if held is None:
             written = max((path.stat().st_mtime for path in (root, root / "log") if path.exists()), default=0.0)
-            if time.time() - written < grace:
+            if answering or time.time() - written < grace:
                 continue
+        elif answering and (not _serves(_read_pid(root / "data" / "postmaster.pid"), root / "data")
+                            or not stop(root)):
+            continue  # a server running elsewhere, or one that would not stop: keep its files
         shutil.rmtree(root, ignore_errors=True)
         reaped.append(root)
     return reaped
@@ -210,7 +239,11 @@ def postgres_cluster(binaries: Path) -> Iterator[Path]:
     parent = shared_memory if shared_memory.is_dir() and os.access(shared_memory, os.W_OK) else None
     reap_abandoned_clusters(binaries, Path(parent or tempfile.gettempdir()))
     root = Path(tempfile.mkdtemp(prefix=CLUSTER_PREFIX, dir=parent))
-    (root / OWNER_FILE).write_text(str(os.getpid()))
+    # Held until this run ends, however it ends: the kernel drops the lock when the process dies.
+    owner = (root / OWNER_FILE).open("wb")
+    fcntl.flock(owner.fileno(), fcntl.LOCK_EX)
+    owner.write(str(os.getpid()).encode())
+    owner.flush()
     data, socket = root / "data", root / "socket"
     socket.mkdir()
     if os.geteuid() == 0:
@@ -231,6 +264,7 @@ def postgres_cluster(binaries: Path) -> Iterator[Path]:
         subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True, check=False)  # nothing to do if it is not running
         shutil.rmtree(root, ignore_errors=True)
+        owner.close()
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
 
