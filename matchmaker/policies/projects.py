@@ -7,7 +7,10 @@ A person plays up to three parts in a project:
 Admins play every part. A project is visible to the people who play a part in it and to the
 members of every participating organization; a rollout (横展開) also to the officers of its
 origin's municipalities, who follow where their solution went (they read it, and play no part in
-it). Nobody else learns its title, stage or count.
+it). The reverse holds for outcomes only: whoever may see a rollout reads what its origin
+achieved (`can_read_origin_outcome`: title, municipalities, stage, evaluation and KPIs, never its
+conversation or files), since a rollout is decided on that. Nobody else learns a project's title,
+stage or count.
 """
 
 from __future__ import annotations
@@ -57,6 +60,12 @@ def can_view(user: User | None, project: Project) -> bool:
             and user.municipality_id in {m.id for m in project.origin.municipalities}):
         return True
     return bool(parts(user, project))
+
+
+def can_read_origin_outcome(user: User | None, rollout: Project) -> bool:
+    """Whether the reader of `rollout` sees the outcome of the project it rolls out (which they may
+    not otherwise open): everyone who may see the rollout."""
+    return rollout.origin is not None and can_view(user, rollout)
 
 
 def visible(user: User | None) -> ColumnElement[bool]:

@@ -125,7 +125,7 @@ def project_page(session: Session, project_id: int, actor: User) -> ProjectPage:
         selectinload(Project.changes).selectinload(ProjectStageChange.actor),
         selectinload(Project.rollouts).options(*project_policy.LOAD_PARTS))).one()
     origin = project.origin if project.origin is not None and project_policy.can_view(actor, project.origin) else None
-    outcome = project.origin if project.origin is not None and origin is None else None
+    outcome = project.origin if origin is None and project_policy.can_read_origin_outcome(actor, project) else None
     rollouts = [r for r in project.rollouts if project_policy.can_view(actor, r)]
     # Whoever may open the project reads its messages (the attachments' bytes stay unloaded).
     messages = list(session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Challenge, ChallengeStatus, Field, Question, Role, User
+from models import Challenge, Field, Question, Role, User
 
 from ..policies import questions as question_policy
 
@@ -38,10 +38,9 @@ def _answerable(actor: User) -> ColumnElement[bool]:
 
 
 def unanswered(session: Session, actor: User, limit: int = UNANSWERED_SHOWN) -> tuple[list[Question], int]:
-    """Questions on open issues waiting for the actor's answer, the longest waiting first (at
-    most `limit`), and how many wait in all."""
-    where = (Question.answer.is_(None), _answerable(actor),
-             Question.challenge.has(Challenge.status == ChallengeStatus.OPEN))
+    """Questions waiting for the actor's answer, the longest waiting first (at most `limit`), and
+    how many wait in all. Also on closed issues: they can still be answered, and the asker waits."""
+    where = (Question.answer.is_(None), _answerable(actor))
     total = session.scalar(select(func.count()).select_from(Question).where(*where)) or 0
     shown = list(session.scalars(select(Question).where(*where).options(selectinload(Question.challenge))
                                  .order_by(Question.asked_at, Question.id).limit(limit))) if total else []

@@ -132,3 +132,19 @@ def test_the_dashboard_says_whose_projects_it_counts(demo_app, who: str, scope: 
     html = login(demo_app.test_client(), who).get("/dashboard").text
 
     assert scope in html
+
+
+def test_a_coordinator_without_fields_is_told_why_nothing_is_counted(app) -> None:
+    from models import Role
+    from tests import factories
+
+    session = app.extensions["sqlalchemy_sessionmaker"]()
+    coordinator = factories.make_user(session, Role.COORDINATOR, field_keys=())
+    session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": coordinator.email, "password": factories.PASSWORD})
+    session.close()
+
+    html = client.get("/dashboard").text
+
+    assert "担当分野が設定されていないため" in html and "担当分野（）" not in html

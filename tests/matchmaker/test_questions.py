@@ -226,3 +226,15 @@ def test_the_officer_home_and_inbox_list_the_question_to_answer(app, db_session)
         waiting = page.split('id="waiting-title"', 1)[1].split("</section>", 1)[0]
         assert "（1件）" in waiting.split("</h2>", 1)[0]
         assert f'/challenges/{w["challenge"].id}#questions' in waiting and "運行時間は？" in waiting
+
+
+def test_a_question_still_waits_after_its_issue_is_closed(db_session) -> None:
+    from matchmaker.queries import questions as reads
+    from models import ChallengeStatus
+
+    w = _world(db_session)
+    question = questions.ask(db_session, w["challenge"].id, actor=w["asker"], body="運行時間は？")
+    w["challenge"].status = ChallengeStatus.CLOSED
+    db_session.flush()
+
+    assert reads.unanswered(db_session, w["officer"]) == ([question], 1)
