@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from models import Challenge, ChallengeStatus, Question, Role, User
+from models import Challenge, ChallengeStatus, Field, Question, Role, User
 
 from . import catalogue
 
@@ -34,6 +34,18 @@ def _answers_for(user: User, challenge: Challenge) -> bool:
 
 def can_answer(user: User, question: Question) -> bool:
     return _answers_for(user, question.challenge)
+
+
+def waiting_for(user: User) -> ColumnElement[bool]:
+    """Questions this user is the one to answer, as a WHERE clause over Question: `_answers_for`
+    without admins, who may answer anything but for whom not every question waits."""
+    if not user.is_active:
+        return false()
+    if user.role is Role.MUNICIPAL_OFFICER and user.municipality_id is not None:
+        return Question.challenge.has(Challenge.municipality_id == user.municipality_id)
+    if user.role is Role.COORDINATOR and user.coordinator_fields:
+        return Question.challenge.has(Challenge.fields.any(Field.id.in_([f.id for f in user.coordinator_fields])))
+    return false()
 
 
 def is_insider(user: User, question: Question) -> bool:
@@ -63,4 +75,4 @@ def visible(user: User) -> ColumnElement[bool]:
     return and_(Question.challenge.has(catalogue.challenges_visible(user)), or_(public, *insider))
 
 
-__all__ = ["can_answer", "can_ask", "can_view", "is_insider", "visible"]
+__all__ = ["can_answer", "can_ask", "can_view", "is_insider", "visible", "waiting_for"]
