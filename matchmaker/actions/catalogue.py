@@ -190,11 +190,15 @@ def update_challenge(session: Session, challenge_id: int, data: ChallengeInput, 
                       before=before, after=challenge_snapshot(challenge))
     elif challenge.confirmed_at != confirmed_before:
         # Saved unchanged: the history says what happened (still current), not an edit that changed nothing.
-        record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id,
-                      action="challenge:reconfirm",
-                      before={"confirmed_at": confirmed_before.isoformat() if confirmed_before else None},
-                      after={"confirmed_at": challenge.confirmed_at.isoformat() if challenge.confirmed_at else None})
+        _record_reconfirmed(session, challenge, confirmed_before, actor=actor)
     return challenge
+
+
+def _record_reconfirmed(session: Session, challenge: Challenge, confirmed_before: dt.datetime | None, *,
+                        actor: User) -> None:
+    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:reconfirm",
+                  before={"confirmed_at": confirmed_before.isoformat() if confirmed_before else None},
+                  after={"confirmed_at": challenge.confirmed_at.isoformat() if challenge.confirmed_at else None})
 
 
 def change_challenge_status(session: Session, challenge_id: int, status: str, *, actor: User,
@@ -225,11 +229,10 @@ def reconfirm_challenge(session: Session, challenge_id: int, *, actor: User) -> 
     require(actor, Permission.CHALLENGE_CHANGE_STATUS, challenge)
     if challenge.status is not ChallengeStatus.OPEN:
         raise Conflict(_l("公開中の課題だけ募集継続を確認できます。"))
-    before = {"confirmed_at": challenge.confirmed_at.isoformat() if challenge.confirmed_at else None}
+    confirmed_before = challenge.confirmed_at
     challenge.confirmed_at = utcnow()
     session.flush()
-    record_change(session, actor=actor, entity_type="challenge", entity_id=challenge.id, action="challenge:reconfirm",
-                  before=before, after={"confirmed_at": challenge.confirmed_at.isoformat()})
+    _record_reconfirmed(session, challenge, confirmed_before, actor=actor)
     return challenge
 
 
