@@ -109,7 +109,6 @@ def parse_start(text: str | None) -> dt.date:
     return parse_date(raw)
 
 
-
 def _in_range(day: dt.date) -> dt.date:
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise ValueError(f"not a year from {MIN_YEAR} to {MAX_YEAR}: {day.year}")

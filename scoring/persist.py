@@ -105,8 +105,7 @@ def save(engine: MatchEngine, directory: str | os.PathLike[str]) -> None:
             documents[name] = [dataclasses.asdict(doc) for doc in docs]
             offsets = [tokens_file.tell()]
             # Tokens still as loaded are copied as stored: reading them through the cache would
-            # build every document's tokens as objects in this process and keep them (a snapshot
-            # by a web worker at national scale kept about 600 MB that way, per worker).
+            # build every document's tokens as objects in this process and keep them there.
             stored = getattr(engine.token_cache_, "stored", None)
             for doc in docs:
                 record = stored((name, doc.id)) if stored is not None else None
