@@ -246,20 +246,27 @@ def test_a_worker_that_caught_up_on_many_changes_asks_for_a_snapshot(demo_app) -
     assert requested == ["snapshot"]
 
 
-def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(demo_app) -> None:
-    """What gunicorn's master does once with --preload (wsgi.py); no job is asked for from there
-    (a forked worker would not inherit the job thread), and no connection crosses the fork."""
+def _warmed_process(demo_app):
+    """A second app on the same database, warmed as gunicorn's master is (wsgi.py), which records
+    the snapshots it asks for and asks for one after three replayed changes."""
     from matchmaker.matching import warm
 
-    _refit(demo_app)
-    head = _edit_challenges(demo_app, 4, "（更新）")
-    fresh_worker = create_app(dict(demo_app.config))
-    service = fresh_worker.extensions["match_service"]
+    app = create_app(dict(demo_app.config))
+    service = app.extensions["match_service"]
     requested: list[str] = []
     service.request_snapshot = lambda: requested.append("snapshot")
     service.snapshot_after = 3
+    warm(app)
+    return app, service, requested
 
-    warm(fresh_worker)
+
+def test_warming_a_process_loads_the_state_and_catches_up_before_any_request(demo_app) -> None:
+    """What gunicorn's master does once with --preload (wsgi.py); no job is asked for from there
+    (a forked worker would not inherit the job thread), and no connection crosses the fork."""
+    _refit(demo_app)
+    head = _edit_challenges(demo_app, 4, "（更新）")
+
+    fresh_worker, service, requested = _warmed_process(demo_app)
 
     assert service.ready and service._mark is not None and service._mark.position == head
     assert requested == []
@@ -298,16 +305,10 @@ def test_a_worker_forked_after_a_newer_state_was_saved_maps_it_instead_of_the_ma
     boot time: a snapshot or refit saved since then is mapped, and what the master deferred at
     boot is not asked for again (it is stale: loading asks for a refit itself if one is needed)."""
     from matchmaker import jobs
-    from matchmaker.matching import warm
 
     _refit(demo_app)
     _edit_challenges(demo_app, 4, "（更新）")
-    master = create_app(dict(demo_app.config))
-    service = master.extensions["match_service"]
-    requested: list[str] = []
-    service.request_snapshot = lambda: requested.append("snapshot")
-    service.snapshot_after = 3
-    warm(master)
+    master, service, requested = _warmed_process(demo_app)
     _edit_challenges(demo_app, 3, "（再更新）")
     demo_app.config["SNAPSHOT_MIN_CHANGES"] = 3
     jobs.snapshot(demo_app)  # another process saves a state covering every edit
