@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -57,6 +57,31 @@ def paginate(session: Session, query: Select[Any], page: int, per_page: int) -> 
     page = min(max(page, 1), pages)
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, page, pages, total)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Shown(Generic[T]):
+    """The first few of a list shown where a person starts their day (the longest waiting first)
+    and how many there are in all: the rest are on their own pages."""
+
+    items: list[T]
+    total: int
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
 
 
 class BadCursor(ValueError):

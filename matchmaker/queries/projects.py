@@ -11,7 +11,7 @@ from models import Notification, Project, ProjectMessage, ProjectStageChange, St
 
 from ..actions import workflow
 from ..policies import projects as project_policy
-from .paging import Page, paginate
+from .paging import Page, Shown, paginate
 
 INBOX_NOTIFICATIONS = 50
 # Moves that end or turn back a project: offered on its page, not listed as work waiting in the inbox.
@@ -37,26 +37,9 @@ def projects_filtered(actor: User, stage: str = "") -> Select[Project]:
     return query
 
 
-@dataclass(frozen=True)
-class Waiting:
-    """The first `WAITING_SHOWN` projects waiting for a person (longest waiting first) and how
-    many wait in all: the rest are in the project list."""
-
-    items: list[tuple[Project, list[workflow.Move]]]
-    total: int
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.items)
+# The first `WAITING_SHOWN` projects waiting for a person and how many wait in all: the rest are
+# in the project list.
+Waiting = Shown[tuple[Project, list[workflow.Move]]]
 
 
 WAITING_SHOWN = 30

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Challenge, Question, User
 
 from ..policies import questions as question_policy
+from .paging import Shown
 
 
 def for_challenge(session: Session, challenge: Challenge, actor: User) -> list[Question]:
@@ -24,11 +25,11 @@ def for_challenge(session: Session, challenge: Challenge, actor: User) -> list[Q
 UNANSWERED_SHOWN = 10
 
 
-def unanswered(session: Session, actor: User, limit: int = UNANSWERED_SHOWN) -> tuple[list[Question], int]:
+def unanswered(session: Session, actor: User, limit: int = UNANSWERED_SHOWN) -> Shown[Question]:
     """Questions waiting for the actor's answer, the longest waiting first (at most `limit`), and
     how many wait in all. Also on closed issues: they can still be answered, and the asker waits."""
     where = (Question.answer.is_(None), question_policy.waiting_for(actor))
     total = session.scalar(select(func.count()).select_from(Question).where(*where)) or 0
     shown = list(session.scalars(select(Question).where(*where).options(selectinload(Question.challenge))
                                  .order_by(Question.asked_at, Question.id).limit(limit))) if total else []
-    return shown, total
+    return Shown(shown, total)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from models import Municipality, Organization, User
@@ -51,7 +48,7 @@ def municipality():  # type: ignore[no-untyped-def]
     return render_template(
         "home/municipality.html", municipality=user.municipality, challenges=challenges, pairs=pairs,
         waiting=projects.waiting(session, user), projects=projects.project_list(session, user, "", 1),
-        **_unanswered(session, user),
+        questions=questions.unanswered(session, user),
         organizations=people.organizations_by_id(session, [int(p.company) for p in pairs]),
         challenge_titles={c.id: c.title for c in challenges},
         technologies=reads.technologies_by_id(session, user, [int(c.technology_id) for p in pairs
@@ -71,12 +68,6 @@ def company():  # type: ignore[no-untyped-def]
         municipalities=people.municipalities_by_id(session, [int(p.municipality) for p in pairs]),
         challenges=reads.challenges_by_id(session, user, [int(c.challenge_id) for p in pairs for c in p.contributions]),
         technology_titles={t.id: t.title for t in technologies})
-
-
-def _unanswered(session: Session, user: User) -> dict[str, Any]:
-    """The questions waiting for the user's answer, for the "waiting for you" list."""
-    shown, total = questions.unanswered(session, user)
-    return {"questions": shown, "questions_total": total}
 
 
 # The coordination page shows the top of its lists; the full list of open issues is the issue list.
@@ -100,7 +91,7 @@ def _coordination_page(user: User, review_form: ReviewForm | None = None) -> str
                            open_challenges=reads.open_challenges_in_focus(session, user, COORDINATION_OPEN_SHOWN),
                            open_count=len(open_ids), unexplored=unexplored, technologies=technologies,
                            pending=people.pending_applications(session, user), waiting=projects.waiting(session, user),
-                           **_unanswered(session, user),
+                           questions=questions.unanswered(session, user),
                            applicant_contact=people.applicant_contact, UNEXPLORED_SHOWN=UNEXPLORED_SHOWN,
                            review_form=review_form)
 

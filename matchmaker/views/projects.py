@@ -177,10 +177,9 @@ def rollout_view(project_id: int):  # type: ignore[no-untyped-def]
 def inbox():  # type: ignore[no-untyped-def]
     session = get_session()
     user = h.actor_with(Permission.INBOX_VIEW)
-    unanswered, unanswered_total = question_reads.unanswered(session, user)
     return render_template("projects/inbox.html", waiting=reads.waiting(session, user),
                            invitations=pending_invitations(session, user),
-                           questions=unanswered, questions_total=unanswered_total,
+                           questions=question_reads.unanswered(session, user),
                            notifications=reads.notifications(session, user))
 
 

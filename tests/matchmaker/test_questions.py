@@ -206,13 +206,14 @@ def test_an_unanswered_question_waits_for_those_who_answer_it(db_session, who: s
     question = questions.ask(db_session, w["challenge"].id, actor=w["asker"], body="運行時間は？")
     db_session.flush()
 
-    shown, total = reads.unanswered(db_session, w[who])
-    assert ([q.id for q in shown], total) == (([question.id], 1) if waits else ([], 0))
+    found = reads.unanswered(db_session, w[who])
+    assert ([q.id for q in found], found.total) == (([question.id], 1) if waits else ([], 0))
 
     questions.answer(db_session, question.id, actor=w["officer"], text="7時から19時です。",
                      expected_version=question.version)
     db_session.flush()
-    assert reads.unanswered(db_session, w[who]) == ([], 0)
+    after = reads.unanswered(db_session, w[who])
+    assert (after.items, after.total) == ([], 0)
 
 
 def test_the_officer_home_and_inbox_list_the_question_to_answer(app, db_session) -> None:
@@ -237,4 +238,5 @@ def test_a_question_still_waits_after_its_issue_is_closed(db_session) -> None:
     w["challenge"].status = ChallengeStatus.CLOSED
     db_session.flush()
 
-    assert reads.unanswered(db_session, w["officer"]) == ([question], 1)
+    found = reads.unanswered(db_session, w["officer"])
+    assert (found.items, found.total) == ([question], 1)
